@@ -1,0 +1,3 @@
+module github.com/tcpemu/tcpemu
+
+go 1.26
