@@ -1,0 +1,294 @@
+package emulator
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/tcpemu/tcpemu/emulator/seqnum"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
+
+// Connect creates an endpoint on local and opens it actively towards remote
+// (RFC 9293 §3.10.1), sending the SYN. A zero local port picks an ephemeral
+// one. Data, if any, is queued and goes out once ESTABLISHED.
+func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointOptions) (EndpointID, []Event, error) {
+	if !local.Addr().IsValid() {
+		return 0, nil, fmt.Errorf("connect from %v: %w: need a local ip", local, ErrInvalidAddress)
+	}
+	if !remote.IsValid() || remote.Port() == 0 {
+		return 0, nil, fmt.Errorf("connect to %v: %w", remote, tcp.ErrRemoteSocketUnspecified)
+	}
+	cfg, err := s.endpointConfig(o)
+	if err != nil {
+		return 0, nil, err
+	}
+	if local.Port() == 0 {
+		local = s.ephemeral(local.Addr(), remote)
+	}
+	lid, rid := s.intern(local), s.intern(remote)
+	if _, taken := s.listeners[lid]; taken {
+		return 0, nil, fmt.Errorf("connect from %v: %w by a listener", local, ErrAddressInUse)
+	}
+	if _, taken := s.conns[connKey(lid, rid)]; taken {
+		return 0, nil, fmt.Errorf("connect %v → %v: %w", local, remote, tcp.ErrConnectionAlreadyExists)
+	}
+	start := s.begin()
+	s.AddHost(local.Addr())
+	ep := s.newEndpoint(cfg)
+	ep.Local = lid
+	ep.accepted = true
+	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
+	s.callEvent(ep, CallOpenActive, len(data))
+	s.conns[connKey(lid, rid)] = ep
+	iss := s.isn.iss(s.now, local, remote)
+	if s.cfg.FixedISS != nil {
+		iss = *s.cfg.FixedISS
+	}
+	if o.ISS != nil {
+		iss = *o.ISS
+	}
+	if err := ep.Connect(s.now, rid, iss, s.sink()); err != nil {
+		return 0, s.since(start), s.callFailed(start, err)
+	}
+	if len(data) > 0 {
+		// Queued in SYN-SENT, the data rides on the handshake's third segment.
+		if err := ep.Send(s.now, data, s.sink()); err != nil {
+			return EndpointID(ep.ID), s.since(start), s.callFailed(start, err)
+		}
+	}
+	return EndpointID(ep.ID), s.since(start), nil
+}
+
+// ephemeral picks the first free port from 49152 up on ip towards remote.
+func (s *Session) ephemeral(ip netip.Addr, remote netip.AddrPort) netip.AddrPort {
+	rid := s.intern(remote)
+	p := s.ports[ip]
+	for tries := 0; tries < 65536-ephemeralFirst; tries++ {
+		if p < ephemeralFirst {
+			p = ephemeralFirst
+		}
+		cand := netip.AddrPortFrom(ip, p)
+		p++
+		id := s.intern(cand)
+		if _, l := s.listeners[id]; l {
+			continue
+		}
+		if _, c := s.conns[connKey(id, rid)]; c {
+			continue
+		}
+		s.ports[ip] = p
+		return cand
+	}
+	return netip.AddrPortFrom(ip, ephemeralFirst)
+}
+
+// userEndpoint finds an endpoint for a user call; a listener's child the
+// user touches counts as accepted.
+func (s *Session) userEndpoint(id EndpointID) (*endpoint, error) {
+	ep, err := s.lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	if !ep.accepted {
+		s.markAccepted(ep)
+	}
+	return ep, nil
+}
+
+// Send queues data on an endpoint (RFC 9293 §3.10.2).
+func (s *Session) Send(id EndpointID, data []byte) ([]Event, error) {
+	ep, err := s.userEndpoint(id)
+	if err != nil {
+		return nil, err
+	}
+	start := s.begin()
+	s.callEvent(ep, CallSend, len(data))
+	if err := ep.Send(s.now, data, s.sink()); err != nil {
+		return s.since(start), s.callFailed(start, err)
+	}
+	return s.since(start), nil
+}
+
+// Receive reads up to max octets of in-order data (RFC 9293 §3.10.3). eof
+// reports that the peer's FIN was received and every octet before it read.
+func (s *Session) Receive(id EndpointID, max int) (data []byte, eof bool, events []Event, err error) {
+	ep, err := s.userEndpoint(id)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	start := s.begin()
+	s.callEvent(ep, CallReceive, max)
+	buf := make([]byte, min(max, ep.TCB().RcvQueued))
+	n, eof, rerr := ep.Receive(s.now, buf, s.sink())
+	s.log[start-s.logBase].Value = int64(n)
+	if rerr != nil {
+		return nil, eof, s.since(start), s.callFailed(start, rerr)
+	}
+	return buf[:n], eof, s.since(start), nil
+}
+
+// Close closes an endpoint (RFC 9293 §3.10.4). Closing a listener resets
+// the children it has not handed to the user yet.
+func (s *Session) Close(id EndpointID) ([]Event, error) {
+	ep, err := s.userEndpoint(id)
+	if err != nil {
+		return nil, err
+	}
+	start := s.begin()
+	s.callEvent(ep, CallClose, 0)
+	if ep.State() == tcp.Listen && ep.Parent == 0 {
+		s.resetChildren(ep)
+	}
+	if err := ep.Close(s.now, s.sink()); err != nil {
+		return s.since(start), s.callFailed(start, err)
+	}
+	return s.since(start), nil
+}
+
+// Abort aborts an endpoint (RFC 9293 §3.10.5).
+func (s *Session) Abort(id EndpointID) ([]Event, error) {
+	ep, err := s.userEndpoint(id)
+	if err != nil {
+		return nil, err
+	}
+	start := s.begin()
+	s.callEvent(ep, CallAbort, 0)
+	if ep.State() == tcp.Listen && ep.Parent == 0 {
+		s.resetChildren(ep)
+	}
+	if err := ep.Abort(s.now, s.sink()); err != nil {
+		return s.since(start), s.callFailed(start, err)
+	}
+	return s.since(start), nil
+}
+
+// resetChildren aborts a closing listener's unaccepted children: "Closing
+// a listener resets its unaccepted children", as every stack does with
+// its accept queue.
+func (s *Session) resetChildren(l *endpoint) {
+	for _, cid := range append([]EndpointID(nil), l.children...) {
+		if c, ok := s.eps[cid]; ok && c.State() != tcp.Closed {
+			c.Abort(s.now, s.sink())
+		}
+	}
+	l.children = l.children[:0]
+}
+
+// Accept hands the user the oldest ESTABLISHED child of a listener, like
+// accept(2). ErrNothingAccepted means none is ready.
+func (s *Session) Accept(listener EndpointID) (EndpointID, error) {
+	l, err := s.lookup(listener)
+	if err != nil {
+		return 0, err
+	}
+	if l.State() != tcp.Listen || l.Parent != 0 {
+		return 0, fmt.Errorf("endpoint %d: %w", listener, ErrNotListener)
+	}
+	for _, cid := range l.children {
+		c := s.eps[cid]
+		if c != nil && c.State() != tcp.SynReceived && c.State() != tcp.Closed {
+			s.markAccepted(c)
+			return cid, nil
+		}
+	}
+	return 0, ErrNothingAccepted
+}
+
+func (s *Session) markAccepted(c *endpoint) {
+	c.accepted = true
+	if l, ok := s.eps[EndpointID(c.Parent)]; ok {
+		l.children = removeID(l.children, EndpointID(c.ID))
+	}
+}
+
+func removeID(ids []EndpointID, id EndpointID) []EndpointID {
+	for i, x := range ids {
+		if x == id {
+			return append(ids[:i], ids[i+1:]...)
+		}
+	}
+	return ids
+}
+
+// Status is STATUS (RFC 9293 §3.10.6) and more: an endpoint's state, TCB,
+// timers and family. It never changes anything.
+type Status struct {
+	ID       EndpointID
+	Parent   EndpointID
+	Local    netip.AddrPort
+	Remote   netip.AddrPort
+	State    tcp.State
+	Passive  bool
+	Accepted bool
+	TCB      tcp.TCB
+	// Timers holds each armed timer's deadline, by tcp.Timer.
+	Timers    map[tcp.Timer]int64
+	Children  []EndpointID
+	LastError error
+	Backlog   int
+}
+
+// Status reports an endpoint. A CLOSED endpoint still answers until its
+// record is recycled (Config.KeepClosed), with the error that closed it.
+func (s *Session) Status(id EndpointID) (Status, error) {
+	ep, err := s.lookup(id)
+	if err != nil {
+		return Status{}, err
+	}
+	st := Status{
+		ID: id, Parent: EndpointID(ep.Parent), Local: s.Addr(ep.Local), Remote: s.Addr(ep.Remote),
+		State: ep.State(), Passive: ep.Passive(), Accepted: ep.accepted, TCB: ep.TCB(),
+		Timers: map[tcp.Timer]int64{}, Children: append([]EndpointID(nil), ep.children...),
+		LastError: ep.LastError(), Backlog: ep.backlog,
+	}
+	for t := tcp.Timer(0); int(t) < tcp.NumTimers; t++ {
+		if at, ok := ep.Deadline(t); ok {
+			st.Timers[t] = int64(at)
+		}
+	}
+	return st, nil
+}
+
+// Endpoints lists the endpoints the session still has records of, by ID.
+func (s *Session) Endpoints() []EndpointID {
+	ids := make([]EndpointID, 0, len(s.eps))
+	for id := range s.eps {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Inject delivers a hand-made segment now, as if it had just arrived from
+// the network at seg.Dst (RFC 9293 §3.10.7 applies as to any segment).
+func (s *Session) Inject(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, error) {
+	if !src.IsValid() || !dst.IsValid() {
+		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
+	}
+	seg.Src, seg.Dst = s.intern(src), s.intern(dst)
+	seg.Payload = append([]byte(nil), seg.Payload...)
+	start := s.begin()
+	s.cause = CauseSegment
+	s.arrive(&seg)
+	return s.since(start), nil
+}
+
+// ISS for a listener's child: fixed by the listener, the session, or the
+// RFC 6528 generator — and above a TIME-WAIT's floor when one reopens.
+func (s *Session) forkISS(l *endpoint, syn *tcp.Segment) seqnum.Value {
+	var iss seqnum.Value
+	switch {
+	case l.issFixed != nil:
+		iss = *l.issFixed
+	case s.cfg.FixedISS != nil:
+		iss = *s.cfg.FixedISS
+	default:
+		iss = s.isn.iss(s.now, s.Addr(syn.Dst), s.Addr(syn.Src))
+	}
+	if s.isnNext != nil {
+		iss = *s.isnNext
+		s.isnNext = nil
+	}
+	return iss
+}

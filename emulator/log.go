@@ -1,0 +1,72 @@
+package emulator
+
+import "github.com/tcpemu/tcpemu/emulator/tcp"
+
+// begin starts a call: it trims the log if it has grown past twice its
+// limit and returns the sequence number the call's first event will get.
+// Trimming happens only here, so the events a call returns stay in one
+// piece until the next call.
+func (s *Session) begin() uint64 {
+	if len(s.log) > 2*s.cfg.LogLimit {
+		drop := len(s.log) - s.cfg.LogLimit
+		n := copy(s.log, s.log[drop:])
+		clear(s.log[n:])
+		s.log = s.log[:n]
+		s.logBase += uint64(drop)
+	}
+	return s.logBase + uint64(len(s.log))
+}
+
+// since returns the events from sequence number start on. The slice is the
+// session's own: it is valid until the next call.
+func (s *Session) since(start uint64) []Event {
+	return s.log[start-s.logBase:]
+}
+
+// emit stamps an event with its sequence number, time and cause and
+// appends it to the log.
+func (s *Session) emit(ev Event) {
+	ev.Seq = s.logBase + uint64(len(s.log))
+	ev.Time = s.now
+	if ev.Cause == CauseNone {
+		ev.Cause = s.cause
+	}
+	s.log = append(s.log, ev)
+}
+
+// callEvent records a user call; its result is filled in by callFailed.
+func (s *Session) callEvent(ep *endpoint, c Call, value int) {
+	s.cause = CauseCall
+	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindCall, Call: c, Value: int64(value)})
+}
+
+// callFailed writes the RFC error into the call's event and returns it.
+func (s *Session) callFailed(start uint64, err error) error {
+	if e, ok := err.(tcp.Error); ok {
+		s.log[start-s.logBase].Err = e
+	}
+	return err
+}
+
+// FirstSeq is the sequence number of the oldest event still kept.
+func (s *Session) FirstSeq() uint64 { return s.logBase }
+
+// NextSeq is the sequence number the next event will get.
+func (s *Session) NextSeq() uint64 { return s.logBase + uint64(len(s.log)) }
+
+// Events returns the kept events with sequence numbers after afterSeq
+// (all of them for afterSeq < FirstSeq). The slice is the session's own,
+// valid until the next call; copy it to keep it.
+func (s *Session) Events(afterSeq uint64) []Event {
+	first := afterSeq + 1
+	if afterSeq == ^uint64(0) || first < s.logBase {
+		first = s.logBase
+	}
+	if first >= s.NextSeq() {
+		return nil
+	}
+	return s.log[first-s.logBase:]
+}
+
+// AllEvents returns every kept event (valid until the next call).
+func (s *Session) AllEvents() []Event { return s.log }

@@ -1,0 +1,65 @@
+package emulator
+
+import "github.com/tcpemu/tcpemu/emulator/tcp"
+
+// transmit puts a segment on the network: it arrives at its destination
+// after the session's one-way delay.
+func (s *Session) transmit(seg *tcp.Segment) {
+	var idx uint32
+	if n := len(s.freeFlights); n > 0 {
+		idx = s.freeFlights[n-1]
+		s.freeFlights = s.freeFlights[:n-1]
+		s.flights[idx] = *seg
+	} else {
+		idx = uint32(len(s.flights))
+		s.flights = append(s.flights, *seg)
+	}
+	s.queue.push(item{at: s.now + s.cfg.Delay, order: s.order, kind: itemDeliver, flight: idx})
+	s.order++
+}
+
+// arrive hands a segment to whatever is at its destination: the
+// connection bound to its 4-tuple, else a listener on its address, else the
+// host (which answers like a closed port), else — no such host — the
+// outside world.
+func (s *Session) arrive(seg *tcp.Segment) {
+	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
+		s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+		ep.Arrive(s.now, seg, s.sink())
+		return
+	}
+	if l, ok := s.listeners[seg.Dst]; ok {
+		s.emit(Event{Endpoint: EndpointID(l.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+		l.Arrive(s.now, seg, s.sink())
+		return
+	}
+	dst := s.Addr(seg.Dst)
+	if s.hosts[dst.Addr()] {
+		// RFC 9293 §3.10.7.1: no TCB — the host answers for the closed
+		// port (unless the segment is itself a RST).
+		s.emit(Event{Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+		if rst, ok := tcp.ResetFor(seg); ok {
+			s.emit(Event{Kind: KindSegmentSent, Rule: tcp.RuleClosedReset, Seg: headerOf(&rst)})
+			s.transmit(&rst)
+		} else {
+			s.emit(Event{Kind: KindSegmentDiscarded, Rule: tcp.RuleClosedDiscardRST, Seg: headerOf(seg)})
+		}
+		return
+	}
+	if s.cfg.NoExternal {
+		s.emit(Event{Kind: KindSegmentDropped, Drop: DropNoHost, Seg: headerOf(seg)})
+		return
+	}
+	// An external host: the segment leaves the session for a harness (or a
+	// student's TCP) to answer by injecting segments.
+	s.emit(Event{Kind: KindSegmentExternal, Seg: headerOf(seg)})
+	s.external = append(s.external, *seg)
+}
+
+// TakeExternal returns the segments that left the session for external
+// hosts since the last call, in order, and forgets them.
+func (s *Session) TakeExternal() []tcp.Segment {
+	out := s.external
+	s.external = nil
+	return out
+}

@@ -1,0 +1,121 @@
+package emulator
+
+import (
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator/seqnum"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
+
+// sessionSink is the Session seen as the endpoints' tcp.Sink. A distinct
+// type keeps the Sink methods off the Session's public API; converting
+// between the two costs nothing.
+type sessionSink Session
+
+func (s *Session) sink() *sessionSink { return (*sessionSink)(s) }
+
+func (k *sessionSink) s() *Session { return (*Session)(k) }
+
+func (k *sessionSink) StateChanged(ep *tcp.Endpoint, from, to tcp.State, rule tcp.Rule) {
+	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindStateChanged, From: from, To: to, Rule: rule})
+}
+
+func (k *sessionSink) Sent(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
+	s := k.s()
+	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentSent, Rule: rule, Seg: headerOf(seg)})
+	s.transmit(seg)
+}
+
+func (k *sessionSink) Discarded(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
+	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDiscarded, Rule: rule, Seg: headerOf(seg)})
+}
+
+func (k *sessionSink) Noted(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
+	ev := Event{Endpoint: EndpointID(ep.ID), Kind: KindNote, Rule: rule}
+	if seg != nil {
+		ev.Seg = headerOf(seg)
+	}
+	k.s().emit(ev)
+}
+
+func (k *sessionSink) TimerArmed(ep *tcp.Endpoint, t tcp.Timer, at time.Duration) {
+	s := k.s()
+	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindTimerArmed, Timer: t, Value: int64(at)})
+	s.queue.push(item{at: at, order: s.order, ep: ep, gen: ep.TimerGen(t), kind: itemTimer, timer: t})
+	s.order++
+}
+
+func (k *sessionSink) TimerCancelled(ep *tcp.Endpoint, t tcp.Timer) {
+	// The schedule keeps the item; it is recognised as stale when due.
+	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindTimerCancelled, Timer: t})
+}
+
+func (k *sessionSink) DataReady(ep *tcp.Endpoint, n int) {
+	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindDataReady, Value: int64(n)})
+}
+
+func (k *sessionSink) Signal(ep *tcp.Endpoint, err tcp.Error) {
+	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSignal, Err: err})
+}
+
+func (k *sessionSink) Fork(l *tcp.Endpoint, syn *tcp.Segment) (*tcp.Endpoint, seqnum.Value) {
+	s := k.s()
+	lst := s.eps[EndpointID(l.ID)]
+	if len(lst.children) >= lst.backlog {
+		return nil, 0
+	}
+	child := s.newEndpoint(lst.cfg)
+	child.Local, child.Remote = syn.Dst, syn.Src
+	lst.children = append(lst.children, EndpointID(child.ID))
+	s.conns[connKey(syn.Dst, syn.Src)] = child
+	s.emit(Event{Endpoint: EndpointID(child.ID), Kind: KindEndpointCreated, Value: int64(l.ID)})
+	return &child.Endpoint, s.forkISS(lst, syn)
+}
+
+func (k *sessionSink) Reopen(ep *tcp.Endpoint, syn *tcp.Segment, minISS seqnum.Value) {
+	s := k.s()
+	floor := minISS
+	s.isnNext = &floor
+	s.arrive(syn)
+	s.isnNext = nil
+}
+
+func (k *sessionSink) Released(ep *tcp.Endpoint) {
+	k.s().released(EndpointID(ep.ID))
+}
+
+// released takes a deleted TCB out of the routing tables. A child that
+// returned to LISTEN leaves at once; a CLOSED endpoint stays inspectable
+// until KeepClosed newer ones have closed.
+func (s *Session) released(id EndpointID) {
+	ep := s.eps[id]
+	if s.listeners[ep.Local] == ep {
+		delete(s.listeners, ep.Local)
+	}
+	if key := connKey(ep.Local, ep.Remote); s.conns[key] == ep {
+		delete(s.conns, key)
+	}
+	if ep.Parent != 0 && !ep.accepted {
+		if l, ok := s.eps[EndpointID(ep.Parent)]; ok {
+			l.children = removeID(l.children, id)
+		}
+	}
+	if ep.State() == tcp.Listen { // a passive child dissolved back into its listener
+		s.emit(Event{Endpoint: id, Kind: KindEndpointRemoved})
+		s.recycle(id)
+		return
+	}
+	s.closed = append(s.closed, id)
+	if len(s.closed) > s.cfg.KeepClosed {
+		old := s.closed[0]
+		s.closed = s.closed[:copy(s.closed, s.closed[1:])]
+		s.recycle(old)
+	}
+}
+
+func (s *Session) recycle(id EndpointID) {
+	if ep, ok := s.eps[id]; ok {
+		delete(s.eps, id)
+		s.pool = append(s.pool, ep)
+	}
+}
