@@ -57,4 +57,3 @@ func (e *Endpoint) arriveTimeWaitLinux(now time.Duration, seg *Segment, s Sink) 
 		e.arm(TimerTimeWait, now+e.cfg.TimeWait, s)
 	}
 }
-

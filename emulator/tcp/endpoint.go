@@ -44,15 +44,15 @@ type Sink interface {
 type epFlag uint16
 
 const (
-	flagCloseQueued   epFlag = 1 << iota // CLOSE called: FIN follows the queued data
-	flagFinSent                          // our FIN occupies sequence number finSeq
-	flagSynRetx                          // the SYN or SYN-ACK was retransmitted (RFC 6298 §5.7)
-	flagRTTTiming                        // rttSeq/rttStart time a segment (Karn: cleared on retransmission)
-	flagHasRTT                           // SRTT/RTTVAR hold a measurement
-	flagRecovering                       // retransmitting after an RTO until recoverSeq is acknowledged
-	flagFinReceived                      // the peer's FIN was processed; RCV.NXT is past it
-	flagAckOwed                          // an ACK is due and not yet sent (delayed ACK)
-	flagPeerTimestamps                   // the peer's SYN carried timestamps
+	flagCloseQueued    epFlag = 1 << iota // CLOSE called: FIN follows the queued data
+	flagFinSent                           // our FIN occupies sequence number finSeq
+	flagSynRetx                           // the SYN or SYN-ACK was retransmitted (RFC 6298 §5.7)
+	flagRTTTiming                         // rttSeq/rttStart time a segment (Karn: cleared on retransmission)
+	flagHasRTT                            // SRTT/RTTVAR hold a measurement
+	flagRecovering                        // retransmitting after an RTO until recoverSeq is acknowledged
+	flagFinReceived                       // the peer's FIN was processed; RCV.NXT is past it
+	flagAckOwed                           // an ACK is due and not yet sent (delayed ACK)
+	flagPeerTimestamps                    // the peer's SYN carried timestamps
 )
 
 // Endpoint is one TCP endpoint: a listener or a connection with its TCB
@@ -70,13 +70,13 @@ type Endpoint struct {
 	softErr Error // the last error signalled to the user
 
 	// Send sequence variables (RFC 9293 §3.3.1, Figure 4).
-	iss, sndUna, sndNxt  seqnum.Value
-	sndWl1, sndWl2       seqnum.Value
-	sndUp                seqnum.Value
-	sndWnd, maxSndWnd    uint32 // MAX.SND.WND is RFC 5961 §5's
-	finSeq, recoverSeq   seqnum.Value
-	sndMSS               uint16
-	retries, probes      uint8
+	iss, sndUna, sndNxt seqnum.Value
+	sndWl1, sndWl2      seqnum.Value
+	sndUp               seqnum.Value
+	sndWnd, maxSndWnd   uint32 // MAX.SND.WND is RFC 5961 §5's
+	finSeq, recoverSeq  seqnum.Value
+	sndMSS              uint16
+	retries, probes     uint8
 	// Receive sequence variables (RFC 9293 §3.3.1, Figure 5).
 	irs, rcvNxt, rcvUp seqnum.Value
 	rcvAdv             seqnum.Value // RCV.NXT+RCV.WND as last advertised

@@ -170,13 +170,13 @@ var rules = [numRules]ruleInfo{
 	RuleTimeWaitRetransmittedFIN: {"time-wait-retransmitted-fin", "RFC 9293 §3.10.7.4"},
 	RuleTimeWaitACKRestart:       {"time-wait-ack-restart", "Linux tcp_minisocks.c"},
 
-	RuleRetransmit:        {"retransmit", "RFC 6298 §5.4"},
-	RuleRetransmitGiveUp:  {"retransmit-give-up", "RFC 9293 §3.8.3"},
-	RuleTimeWaitExpired:   {"time-wait-expired", "RFC 9293 §3.10.8"},
-	RuleUserTimeout:       {"user-timeout", "RFC 9293 §3.10.8"},
-	RuleFinWait2Timeout:   {"fin-wait-2-timeout", "Linux tcp_fin_timeout"},
-	RuleDelayedACK:        {"delayed-ack", "RFC 9293 §3.8.6.3"},
-	RulePersistProbe:      {"persist-probe", "RFC 9293 §3.8.6.1"},
+	RuleRetransmit:       {"retransmit", "RFC 6298 §5.4"},
+	RuleRetransmitGiveUp: {"retransmit-give-up", "RFC 9293 §3.8.3"},
+	RuleTimeWaitExpired:  {"time-wait-expired", "RFC 9293 §3.10.8"},
+	RuleUserTimeout:      {"user-timeout", "RFC 9293 §3.10.8"},
+	RuleFinWait2Timeout:  {"fin-wait-2-timeout", "Linux tcp_fin_timeout"},
+	RuleDelayedACK:       {"delayed-ack", "RFC 9293 §3.8.6.3"},
+	RulePersistProbe:     {"persist-probe", "RFC 9293 §3.8.6.1"},
 }
 
 // NumRules is one past the largest Rule, for tables indexed by Rule.
