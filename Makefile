@@ -38,7 +38,7 @@ bench:
 
 ## rewrite: regenerate transcript golden files after an intended change; review the diff like code.
 rewrite:
-	$(GO) test ./emulator/ -rewrite
+	$(GO) test ./emulator/ -run TestTranscripts -args -rewrite
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
