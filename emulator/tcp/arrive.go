@@ -77,6 +77,13 @@ func (e *Endpoint) openFromListen(now time.Duration, l *Endpoint, seg *Segment, 
 	e.irs, e.rcvNxt, e.rcvAdv = seg.Seq, seg.Seq.Add(1), seg.Seq.Add(1)
 	e.iss, e.sndUna, e.sndNxt = iss, iss, iss.Add(1)
 	e.sndMSS = peerMSS(seg, e.cfg)
+	// SND.WND, SND.WL1 and SND.WL2 come from the SYN, as in SYN-SENT
+	// (§3.10.7.3). §3.10.7.2 leaves them to the ACK that completes the
+	// handshake, but a CLOSE in SYN-RECEIVED enters FIN-WAIT-1 first
+	// (§3.10.4), whose ACK processing never sets them: with SND.WND zero the
+	// FIN never left and an unset SND.WL1 blocked every later window update.
+	// Linux (tcp_create_openreq_child) and BSD (syncache_socket) do the same.
+	e.updateWindow(seg)
 	if seg.Options.HasTimestamps {
 		e.flags |= flagPeerTimestamps
 		e.tsRecent = seg.Options.TSVal
