@@ -168,8 +168,8 @@ func (s *Session) Abort(id EndpointID) ([]Event, error) {
 // its accept queue.
 func (s *Session) resetChildren(l *endpoint) {
 	for _, cid := range append([]EndpointID(nil), l.children...) {
-		if c, ok := s.eps[cid]; ok && c.State() != tcp.Closed {
-			c.Abort(s.now, s.sink())
+		if c, ok := s.eps[cid]; ok {
+			c.ResetUnaccepted(s.now, s.sink())
 		}
 	}
 	l.children = l.children[:0]
@@ -291,4 +291,43 @@ func (s *Session) forkISS(l *endpoint, syn *tcp.Segment) seqnum.Value {
 		s.isnNext = nil
 	}
 	return iss
+}
+
+// OpenActive is an active OPEN on an existing listener (RFC 9293 §3.10.1,
+// OPEN in LISTEN: "change the connection from passive to active, select an
+// ISS"): the listener stops listening, resets the children it had not handed
+// over, and sends a SYN to remote.
+func (s *Session) OpenActive(id EndpointID, remote netip.AddrPort) ([]Event, error) {
+	ep, err := s.userEndpoint(id)
+	if err != nil {
+		return nil, err
+	}
+	if !remote.IsValid() || remote.Port() == 0 {
+		return nil, fmt.Errorf("open %v: %w", remote, tcp.ErrRemoteSocketUnspecified)
+	}
+	rid := s.intern(remote)
+	if _, taken := s.conns[connKey(ep.Local, rid)]; taken {
+		return nil, fmt.Errorf("open %v → %v: %w", s.Addr(ep.Local), remote, tcp.ErrConnectionAlreadyExists)
+	}
+	start := s.begin()
+	s.callEvent(ep, CallOpenActive, 0)
+	wasListening := ep.State() == tcp.Listen
+	if wasListening {
+		s.resetChildren(ep)
+	}
+	iss := s.isn.iss(s.now, s.Addr(ep.Local), remote)
+	if s.cfg.FixedISS != nil {
+		iss = *s.cfg.FixedISS
+	}
+	if ep.issFixed != nil {
+		iss = *ep.issFixed
+	}
+	if err := ep.Connect(s.now, rid, iss, s.sink()); err != nil {
+		return s.since(start), s.callFailed(start, err)
+	}
+	if wasListening {
+		delete(s.listeners, ep.Local)
+	}
+	s.conns[connKey(ep.Local, rid)] = ep
+	return s.since(start), nil
 }

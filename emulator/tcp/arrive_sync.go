@@ -35,12 +35,13 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 	// "first, check sequence number" (Table 6).
 	seq, text := seg.Seq, seg.Payload
 	syn, fin := seg.Flags&SYN != 0, seg.Flags&FIN != 0
+	zeroWindow := false
 	if !e.acceptable(seg) {
 		if e.rcvWnd() == 0 && seg.Seq == e.rcvNxt && seg.Flags&SYN == 0 {
 			// "If the RCV.WND is zero, no segments will be acceptable, but
 			// special allowance should be made to accept valid ACKs, URGs,
 			// and RSTs": the controls are processed, the text is not.
-			text, fin = nil, false
+			text, fin, zeroWindow = nil, false, true
 			s.Noted(e, seg, RuleZeroWindowData)
 			e.flags |= flagAckOwed
 		} else {
@@ -79,6 +80,9 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 	rule, immediate := e.processText(now, seg, seq, text, fin, s)
 	if e.state == Closed {
 		return
+	}
+	if zeroWindow {
+		rule, immediate = RuleZeroWindowData, true
 	}
 	e.finishArrival(now, rule, immediate, s)
 }

@@ -56,7 +56,6 @@ const (
 	RuleUnacceptableRST
 	RuleZeroWindowData
 	RuleOutOfOrderHeld
-	RuleTrimmed
 	RuleRSTChallenge
 	RuleRSTSynReceivedPassive
 	RuleRSTSynReceivedActive
@@ -71,7 +70,6 @@ const (
 	RuleACKChallenge
 	RuleACKSynReceived
 	RuleACKSynReceivedBad
-	RuleACKAdvance
 	RuleACKDuplicate
 	RuleACKUnsent
 	RuleACKFinWait1
@@ -138,7 +136,6 @@ var rules = [numRules]ruleInfo{
 	RuleUnacceptableRST:          {"unacceptable-rst", "RFC 9293 §3.10.7.4"},
 	RuleZeroWindowData:           {"zero-window-data", "RFC 9293 §3.10.7.4"},
 	RuleOutOfOrderHeld:           {"out-of-order-held", "RFC 9293 §3.10.7.4"},
-	RuleTrimmed:                  {"trimmed", "RFC 9293 §3.10.7.4"},
 	RuleRSTChallenge:             {"rst-challenge", "RFC 5961 §3.2"},
 	RuleRSTSynReceivedPassive:    {"rst-syn-received-passive", "RFC 9293 §3.10.7.4"},
 	RuleRSTSynReceivedActive:     {"rst-syn-received-active", "RFC 9293 §3.10.7.4"},
@@ -153,7 +150,6 @@ var rules = [numRules]ruleInfo{
 	RuleACKChallenge:             {"ack-challenge", "RFC 5961 §5.2"},
 	RuleACKSynReceived:           {"ack-syn-received", "RFC 9293 §3.10.7.4"},
 	RuleACKSynReceivedBad:        {"ack-syn-received-bad", "RFC 9293 §3.10.7.4"},
-	RuleACKAdvance:               {"ack-advance", "RFC 9293 §3.10.7.4"},
 	RuleACKDuplicate:             {"ack-duplicate", "RFC 9293 §3.10.7.4"},
 	RuleACKUnsent:                {"ack-unsent", "RFC 9293 §3.10.7.4"},
 	RuleACKFinWait1:              {"ack-fin-wait-1", "RFC 9293 §3.10.7.4"},

@@ -172,6 +172,19 @@ func (e *Endpoint) Abort(now time.Duration, s Sink) error {
 	return nil
 }
 
+// ResetUnaccepted aborts a connection its listener's CLOSE leaves behind
+// before the user accepted it: like ABORT, with <SEQ=SND.NXT><CTL=RST>, so
+// the peer does not wait on a connection nobody will serve (what real stacks
+// do with their accept queue).
+func (e *Endpoint) ResetUnaccepted(now time.Duration, s Sink) {
+	if e.state == Closed {
+		return
+	}
+	rst := e.header(e.sndNxt, RST)
+	s.Sent(e, &rst, RuleListenerClosedChild)
+	e.release(RuleListenerClosedChild, s)
+}
+
 // Status reports the state, or "connection does not exist" (§3.10.6).
 func (e *Endpoint) Status() (State, error) {
 	if e.state == Closed {
