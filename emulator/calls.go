@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/tcpemu/tcpemu/emulator/seqnum"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -131,33 +132,28 @@ func (s *Session) Receive(id EndpointID, max int) (data []byte, eof bool, events
 // Close closes an endpoint (RFC 9293 §3.10.4). Closing a listener resets
 // the children it has not handed to the user yet.
 func (s *Session) Close(id EndpointID) ([]Event, error) {
-	ep, err := s.userEndpoint(id)
-	if err != nil {
-		return nil, err
-	}
-	start := s.begin()
-	s.callEvent(ep, CallClose, 0)
-	if ep.State() == tcp.Listen && ep.Parent == 0 {
-		s.resetChildren(ep)
-	}
-	if err := ep.Close(s.now, s.sink()); err != nil {
-		return s.since(start), s.callFailed(start, err)
-	}
-	return s.since(start), nil
+	return s.endCall(id, CallClose, (*endpoint).Close)
 }
 
-// Abort aborts an endpoint (RFC 9293 §3.10.5).
+// Abort aborts an endpoint (RFC 9293 §3.10.5), resetting a listener's
+// unaccepted children as Close does.
 func (s *Session) Abort(id EndpointID) ([]Event, error) {
+	return s.endCall(id, CallAbort, (*endpoint).Abort)
+}
+
+// endCall runs CLOSE or ABORT: both end a listener's unaccepted children
+// first.
+func (s *Session) endCall(id EndpointID, c Call, call func(*endpoint, time.Duration, tcp.Sink) error) ([]Event, error) {
 	ep, err := s.userEndpoint(id)
 	if err != nil {
 		return nil, err
 	}
 	start := s.begin()
-	s.callEvent(ep, CallAbort, 0)
+	s.callEvent(ep, c, 0)
 	if ep.State() == tcp.Listen && ep.Parent == 0 {
 		s.resetChildren(ep)
 	}
-	if err := ep.Abort(s.now, s.sink()); err != nil {
+	if err := call(ep, s.now, s.sink()); err != nil {
 		return s.since(start), s.callFailed(start, err)
 	}
 	return s.since(start), nil

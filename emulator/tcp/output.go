@@ -121,30 +121,31 @@ func (e *Endpoint) transmit(now time.Duration, s Sink) {
 		}
 		seg := e.header(e.sndNxt, flags)
 		seg.Payload = e.sndBuf[sent : sent+n : sent+n]
-		if flags&FIN != 0 {
-			e.finSeq = e.sndNxt.Add(seqnum.Size(n))
-			e.flags |= flagFinSent
-		}
-		e.sndNxt = seg.End()
-		e.ackSent(s)
-		s.Sent(e, &seg, RuleSendSegmentize)
-		e.startTiming(now, seg)
+		e.sendNew(now, &seg, RuleSendSegmentize, s)
 		sentAny = true
 	}
 	if e.finPending() && e.unsent() == 0 && e.usableWindow() > 0 {
 		seg := e.header(e.sndNxt, FIN|ACK)
-		e.finSeq = e.sndNxt
-		e.flags |= flagFinSent
-		e.sndNxt = seg.End()
-		e.ackSent(s)
-		s.Sent(e, &seg, RuleCloseSendFIN)
-		e.startTiming(now, seg)
+		e.sendNew(now, &seg, RuleCloseSendFIN, s)
 		sentAny = true
 	}
 	if sentAny {
 		e.restartRetransmitTimer(now, false, s)
 	}
 	e.armPersist(now, s)
+}
+
+// sendNew sends a segment of new data (and maybe our FIN) at SND.NXT and
+// advances SND.NXT over it; the segment carries the ACK that may be owed.
+func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
+	if seg.Flags&FIN != 0 {
+		e.finSeq = seg.Seq.Add(seqnum.Size(len(seg.Payload)))
+		e.flags |= flagFinSent
+	}
+	e.sndNxt = seg.End()
+	e.ackSent(s)
+	s.Sent(e, seg, rule)
+	e.startTiming(now, *seg)
 }
 
 // usableWindow is how many more octets SND.WND allows past SND.NXT
