@@ -175,6 +175,9 @@ func (h *harness) newSession(args map[string]string) error {
 		case "syn_retries":
 			n := h.atoi(v)
 			o.SynRetries = &n
+		case "data_retries":
+			n := h.atoi(v)
+			o.DataRetries = &n
 		case "synack_retries":
 			n := h.atoi(v)
 			o.SynAckRetries = &n

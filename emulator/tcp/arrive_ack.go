@@ -47,11 +47,21 @@ func (e *Endpoint) arriveACK(now time.Duration, seg *Segment, fin bool, s Sink) 
 		s.Discarded(e, seg, RuleACKUnsent)
 		return false
 	}
+	// Any ACK the peer sends answers our zero-window probes: only
+	// unanswered probes count towards giving up (MUST-37).
+	e.probes = 0
 	if e.sndUna.LessThan(seg.Ack) {
 		// "If SND.UNA < SEG.ACK =< SND.NXT, then set SND.UNA <- SEG.ACK.
 		// Any segments on the retransmission queue that are thereby
 		// entirely acknowledged are removed."
+		synWasUnacked := !e.synAcked()
 		e.ackAdvance(now, seg.Ack, s)
+		if synWasUnacked && e.synAcked() && len(e.held) > 0 {
+			// A CLOSE in SYN-RECEIVED moved us to FIN-WAIT-1 before the
+			// handshake's ACK: text that came with the SYN, "queued for
+			// processing later" (§3.10.7.2), is processed now.
+			e.deliverHeld(now, s)
+		}
 	} else if seg.Ack.LessThan(e.sndUna) {
 		// "If the ACK is a duplicate (SEG.ACK < SND.UNA), it can be ignored."
 		e.noteDuplicate(seg, s)

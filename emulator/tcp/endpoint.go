@@ -77,6 +77,7 @@ type Endpoint struct {
 	finSeq, recoverSeq  seqnum.Value
 	sndMSS              uint16
 	retries, probes     uint8
+	persistBackoff      uint8 // doublings of the persist interval; reset when the window opens
 	// Receive sequence variables (RFC 9293 §3.3.1, Figure 5).
 	irs, rcvNxt, rcvUp seqnum.Value
 	rcvAdv             seqnum.Value // RCV.NXT+RCV.WND as last advertised
@@ -105,6 +106,9 @@ type Endpoint struct {
 	// RFC 5961 §7 challenge-ACK rate limit window.
 	challengeStart time.Duration
 	challengeCount int32
+
+	// out is the segment being handed to the Sink (see send).
+	out Segment
 }
 
 // heldText is a piece of out-of-order text (and possibly a FIN) waiting for

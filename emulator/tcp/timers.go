@@ -119,13 +119,8 @@ func (e *Endpoint) retryLimit() int {
 func (e *Endpoint) onRetransmitTimeout(now time.Duration, s Sink) {
 	if int(e.retries) >= e.retryLimit() {
 		// RFC 9293 §3.8.3: past R2 the connection is closed; RFC 1122
-		// §4.2.3.5 lets the SYN case give up the same way.
-		if e.state == SynReceived && e.passive {
-			// A half-open child nobody accepted goes away quietly.
-			e.signal(ErrTimedOut, s)
-			e.release(RuleRetransmitGiveUp, s)
-			return
-		}
+		// §4.2.3.5 lets the SYN case give up the same way. No RST is sent
+		// (the peer is unreachable, as far as we can tell).
 		e.signal(ErrTimedOut, s)
 		e.release(RuleRetransmitGiveUp, s)
 		return
@@ -203,14 +198,20 @@ func (e *Endpoint) onPersistTimeout(now time.Duration, s Sink) {
 		return
 	}
 	if int(e.probes) >= e.cfg.DataRetries {
+		// Only probes that went unanswered count: MUST-37 keeps the
+		// connection open "as long as the receiving TCP peer continues to
+		// send acknowledgments in response to the probe segments".
 		e.signal(ErrTimedOut, s)
 		e.release(RuleRetransmitGiveUp, s)
 		return
 	}
 	e.probes++
+	if e.persistBackoff < 32 {
+		e.persistBackoff++
+	}
 	probe := e.header(e.sndUna.Sub(1), ACK)
 	s.Sent(e, &probe, RulePersistProbe)
-	e.arm(TimerPersist, now+backoff(e.rto, int(e.probes), e.cfg.RTOMax), s)
+	e.arm(TimerPersist, now+backoff(e.rto, int(e.persistBackoff), e.cfg.RTOMax), s)
 }
 
 // armPersist starts probing when data waits behind a zero window and
@@ -222,7 +223,7 @@ func (e *Endpoint) armPersist(now time.Duration, s Sink) {
 		}
 		return
 	}
-	e.probes = 0
+	e.probes, e.persistBackoff = 0, 0
 	e.cancel(TimerPersist, s)
 }
 
