@@ -32,13 +32,17 @@ const (
 	KindNote                  // a rule applied with no other visible effect
 	KindEndpointCreated       // a new endpoint (Value: parent listener, if forked)
 	KindEndpointRemoved       // an endpoint left the session's tables
+
+	// Issue 3's impairments (paths and fault rules).
+	KindSegmentDuplicated // the network made a copy of Seg; Value: the fault rule's ID, or 0 for the path's random draw
+	KindSegmentDelayed    // the network held Seg back; Value: the fault rule's ID, or 0 for the path's random draw
 	numKinds
 )
 
 var kindNames = [numKinds]string{
 	"none", "state", "sent", "delivered", "dropped", "discarded", "external",
 	"timer-armed", "timer-fired", "timer-cancelled", "call", "data", "signal",
-	"note", "created", "removed",
+	"note", "created", "removed", "duplicated", "delayed",
 }
 
 // String is the kind's short name, as transcripts and the CLI print it.

@@ -1,10 +1,24 @@
 package emulator
 
-import "github.com/tcpemu/tcpemu/emulator/tcp"
+import (
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
 
 // transmit puts a segment on the network: it arrives at its destination
-// after the session's one-way delay.
+// after the session's one-way delay — or, once paths, fault rules or
+// partitions exist, as they decide (path.go).
 func (s *Session) transmit(seg *tcp.Segment) {
+	if s.imp != nil {
+		s.transmitImpaired(seg)
+		return
+	}
+	s.deliverAt(seg, s.now+s.cfg.Delay)
+}
+
+// deliverAt schedules seg to arrive at its destination at time at.
+func (s *Session) deliverAt(seg *tcp.Segment, at time.Duration) {
 	var idx uint32
 	if n := len(s.freeFlights); n > 0 {
 		idx = s.freeFlights[n-1]
@@ -14,7 +28,7 @@ func (s *Session) transmit(seg *tcp.Segment) {
 		idx = uint32(len(s.flights))
 		s.flights = append(s.flights, *seg)
 	}
-	s.queue.push(item{at: s.now + s.cfg.Delay, order: s.order, kind: itemDeliver, flight: idx})
+	s.queue.push(item{at: at, order: s.order, kind: itemDeliver, flight: idx})
 	s.order++
 }
 
@@ -23,6 +37,10 @@ func (s *Session) transmit(seg *tcp.Segment) {
 // host (which answers like a closed port), else — no such host — the
 // outside world.
 func (s *Session) arrive(seg *tcp.Segment) {
+	if seg.Src == 0 { // a placeholder for held, corrupt or partition work (fault.go)
+		s.runSpecial(seg)
+		return
+	}
 	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
 		s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
 		ep.Arrive(s.now, seg, s.sink())

@@ -100,6 +100,7 @@ type Session struct {
 	flights     []tcp.Segment
 	freeFlights []uint32
 	external    []tcp.Segment
+	imp         *impairments // paths, fault rules, partitions; nil until the first
 
 	log     []Event
 	logBase uint64

@@ -33,6 +33,14 @@ import (
 //	inject from=IP:PORT to=IP:PORT flags=SYN,ACK seq=N [ack=N] [win=N] [data=TEXT] [mss=N]
 //	advance by=D | advance to=D | step | run [max=N]
 //	external      (the segments handed to external hosts since last asked)
+//	path from=IP to=IP [both] [delay=D] [jitter=D] [loss=P] [dup=P] [reorder=P]
+//	     [reorder_delay=D] [behind=N] [bandwidth=OCTETS/S]
+//	path default [delay=D …] | path delete from=IP to=IP
+//	fault [name=N] [from=IP[:PORT]] [to=IP[:PORT]] [flags=F] [exact] [seq=A-B]
+//	      [len=A-B] [nth=N] action=drop|delay|duplicate|corrupt|reorder
+//	      [delay=D] [copies=N] [spacing=D] [behind=N] [count=N]
+//	faults | unfault id=N
+//	partition a=IP b=IP [oneway] [at=D] | heal a=IP b=IP [oneway] [at=D]
 func TestTranscripts(t *testing.T) {
 	seen := map[tcp.Rule]bool{}
 	datadriven.Walk(t, "testdata/transcripts", func(t *testing.T, path string) {
@@ -124,6 +132,20 @@ func (h *harness) run(t *testing.T, td *datadriven.TestData) string {
 			max = h.atoi(v)
 		}
 		events, err = h.s.RunUntilIdle(max)
+	case "path":
+		var o string
+		o, err = h.pathCmd(args)
+		out.WriteString(o)
+	case "fault":
+		var o string
+		o, err = h.faultCmd(args)
+		out.WriteString(o)
+	case "faults":
+		out.WriteString(h.faultsCmd())
+	case "unfault":
+		err = h.unfaultCmd(args)
+	case "partition", "heal":
+		err = h.partitionCmd(td.Cmd == "partition", args)
 	case "external":
 		for _, seg := range h.s.TakeExternal() {
 			fmt.Fprintf(&out, "%v > %v %s\n", h.s.Addr(seg.Src), h.s.Addr(seg.Dst), seg.String())
@@ -175,12 +197,12 @@ func (h *harness) newSession(args map[string]string) error {
 		case "syn_retries":
 			n := h.atoi(v)
 			o.SynRetries = &n
-		case "data_retries":
-			n := h.atoi(v)
-			o.DataRetries = &n
 		case "synack_retries":
 			n := h.atoi(v)
 			o.SynAckRetries = &n
+		case "data_retries":
+			n := h.atoi(v)
+			o.DataRetries = &n
 		case "user_timeout":
 			d := h.duration(v)
 			o.UserTimeout = &d

@@ -75,7 +75,21 @@ func (d *Describer) Line(ev *emulator.Event) string {
 		b.WriteByte(' ')
 		b.WriteString(d.Segment(ev.Seg))
 	case emulator.KindSegmentDropped:
-		fmt.Fprintf(&b, " %s (%v)", d.Segment(ev.Seg), ev.Drop)
+		switch {
+		case ev.Value != 0 && ev.Drop == emulator.DropRule:
+			fmt.Fprintf(&b, " %s (rule %d)", d.Segment(ev.Seg), ev.Value)
+		case ev.Value != 0:
+			fmt.Fprintf(&b, " %s (%v by rule %d)", d.Segment(ev.Seg), ev.Drop, ev.Value)
+		default:
+			fmt.Fprintf(&b, " %s (%v)", d.Segment(ev.Seg), ev.Drop)
+		}
+	case emulator.KindSegmentDuplicated, emulator.KindSegmentDelayed:
+		fmt.Fprintf(&b, " %s", d.Segment(ev.Seg))
+		if ev.Value != 0 {
+			fmt.Fprintf(&b, " by rule %d", ev.Value)
+		} else {
+			b.WriteString(" by the path's draw")
+		}
 	case emulator.KindTimerArmed:
 		fmt.Fprintf(&b, " %v at %s", ev.Timer, FormatTime(time.Duration(ev.Value)))
 	case emulator.KindTimerFired, emulator.KindTimerCancelled:

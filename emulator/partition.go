@@ -1,0 +1,65 @@
+package emulator
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
+
+// Partition cuts the link between hosts a and b at virtual time at (now,
+// if at is not after the clock): from then on every segment sent between
+// them is dropped with reason partition. With oneWay only a → b is cut. A
+// cut in the future rides the clock, ordered among deliveries and timers
+// like any other item. Segments already in flight when the cut happens
+// still arrive: the cut acts where segments are sent.
+func (s *Session) Partition(a, b netip.Addr, oneWay bool, at time.Duration) error {
+	return s.schedulePartition(a, b, oneWay, at, true)
+}
+
+// Heal restores what Partition cut (both directions, or with oneWay only
+// a → b), at virtual time at.
+func (s *Session) Heal(a, b netip.Addr, oneWay bool, at time.Duration) error {
+	return s.schedulePartition(a, b, oneWay, at, false)
+}
+
+// Partitioned reports whether segments from a to b are being dropped.
+func (s *Session) Partitioned(a, b netip.Addr) bool {
+	return s.imp != nil && s.imp.cuts[hostPair{a.Unmap(), b.Unmap()}]
+}
+
+func (s *Session) schedulePartition(a, b netip.Addr, oneWay bool, at time.Duration, cut bool) error {
+	x, err := hostOf(a)
+	if err != nil {
+		return err
+	}
+	y, err := hostOf(b)
+	if err != nil {
+		return err
+	}
+	if at < 0 {
+		return &ParamError{What: "partition", Field: "at", Reason: "must not be negative"}
+	}
+	s.impair()
+	pairs := []hostPair{{x, y}}
+	if !oneWay {
+		pairs = append(pairs, hostPair{y, x})
+	}
+	for _, p := range pairs {
+		if at <= s.now {
+			s.setCut(p, cut)
+			continue
+		}
+		key := s.special(&special{kind: specialPartition, pair: p, cut: cut})
+		s.deliverAt(&tcp.Segment{Seq: seqnumOf(key)}, at)
+	}
+	return nil
+}
+
+func (s *Session) setCut(p hostPair, cut bool) {
+	if cut {
+		s.imp.cuts[p] = true
+	} else {
+		delete(s.imp.cuts, p)
+	}
+}
