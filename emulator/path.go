@@ -107,6 +107,7 @@ type direction struct {
 	path      *Path
 	busyUntil time.Duration
 	held      []heldRef
+	pair      hostPair
 }
 
 type heldRef struct {
@@ -147,7 +148,7 @@ func (s *Session) impair() *impairments {
 func (im *impairments) dir(seed uint64, p hostPair) *direction {
 	d, ok := im.dirs[p]
 	if !ok {
-		d = &direction{rng: pathRNG(seed, p.from, p.to)}
+		d = &direction{rng: pathRNG(seed, p.from, p.to), pair: p}
 		im.dirs[p] = d
 	}
 	return d
@@ -223,10 +224,10 @@ func (s *Session) DefaultPath() Path {
 func (s *Session) direction(seg *tcp.Segment) (*direction, hostPair) {
 	im := s.imp
 	k := connKey(seg.Src, seg.Dst)
-	p := hostPair{s.Addr(seg.Src).Addr(), s.Addr(seg.Dst).Addr()}
 	if d, ok := im.byConn[k]; ok {
-		return d, p
+		return d, d.pair
 	}
+	p := hostPair{s.Addr(seg.Src).Addr(), s.Addr(seg.Dst).Addr()}
 	d := im.dir(s.cfg.Seed, p)
 	im.byConn[k] = d
 	return d, p
