@@ -35,7 +35,8 @@ type Config struct {
 	SynLinearTimeouts int
 
 	// RFC5961 turns on the challenge ACKs of RFC 5961 §3–§5;
-	// ChallengeACKLimit caps them per endpoint per second (§7).
+	// ChallengeACKLimit caps them per endpoint per second (§7); zero means
+	// no limit.
 	RFC5961           bool
 	ChallengeACKLimit int
 	// RFC1337 ignores RST in TIME-WAIT (RFC 1337 §3, "TIME-WAIT
