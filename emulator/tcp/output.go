@@ -47,7 +47,7 @@ func (e *Endpoint) sendSYN(now time.Duration, withACK bool, rule Rule, s Sink) {
 	}
 	seg := e.header(e.iss, flags)
 	seg.Options = e.synOptions()
-	s.Sent(e, &seg, rule)
+	e.send(&seg, rule, s)
 	e.startTiming(now, seg)
 	e.restartRetransmitTimer(now, false, s)
 }
@@ -57,7 +57,16 @@ func (e *Endpoint) sendSYN(now time.Duration, withACK bool, rule Rule, s Sink) {
 func (e *Endpoint) sendACK(rule Rule, s Sink) {
 	seg := e.header(e.sndNxt, ACK)
 	e.ackSent(s)
-	s.Sent(e, &seg, rule)
+	e.send(&seg, rule, s)
+}
+
+// send hands seg to the sink through e.out rather than through a pointer
+// to seg itself: a pointer passed to an interface method escapes, and every
+// segment would cost a heap allocation.
+func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
+	e.out = *seg
+	s.Sent(e, &e.out, rule)
+	e.out.Payload = nil // the sink copied what it keeps; hold no buffer
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
@@ -144,7 +153,7 @@ func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
 	}
 	e.sndNxt = seg.End()
 	e.ackSent(s)
-	s.Sent(e, seg, rule)
+	e.send(seg, rule, s)
 	e.startTiming(now, *seg)
 }
 
@@ -166,7 +175,7 @@ func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	case e.state == SynSent:
 		seg := e.header(e.iss, SYN)
 		seg.Options = e.synOptions()
-		s.Sent(e, &seg, rule)
+		e.send(&seg, rule, s)
 		return
 	case !e.synAcked():
 		// SYN-RECEIVED, or FIN-WAIT-1 entered from it by a CLOSE before
@@ -174,7 +183,7 @@ func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 		seg := e.header(e.iss, SYN|ACK)
 		seg.Options = e.synOptions()
 		e.ackSent(s)
-		s.Sent(e, &seg, rule)
+		e.send(&seg, rule, s)
 		return
 	}
 	sent := e.sentData()
@@ -192,5 +201,5 @@ func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	seg := e.header(e.sndUna, flags)
 	seg.Payload = e.sndBuf[:n:n]
 	e.ackSent(s)
-	s.Sent(e, &seg, rule)
+	e.send(&seg, rule, s)
 }

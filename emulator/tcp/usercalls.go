@@ -106,7 +106,7 @@ func (e *Endpoint) maybeWindowUpdate(s Sink) {
 	seg := e.header(e.sndNxt, ACK) // advertise() moves rcvAdv if the step is large enough
 	if e.rcvAdv != before {
 		e.ackSent(s)
-		s.Sent(e, &seg, RuleReceiveWindowUpdate)
+		e.send(&seg, RuleReceiveWindowUpdate, s)
 	}
 }
 
