@@ -132,11 +132,14 @@ func (s *Session) runNext() bool {
 	s.now = it.at
 	switch it.kind {
 	case itemDeliver:
-		seg := s.flights[it.flight]
+		// The segment is read in place: a copy would escape to the heap
+		// (arrive hands it to the endpoint's Sink, an interface). Its slot
+		// is freed only afterwards, so the replies it causes cannot take
+		// it; if they grow s.flights, the old array still holds it intact.
+		s.cause = CauseSegment
+		s.arrive(&s.flights[it.flight])
 		s.flights[it.flight] = tcp.Segment{}
 		s.freeFlights = append(s.freeFlights, it.flight)
-		s.cause = CauseSegment
-		s.arrive(&seg)
 	case itemTimer:
 		s.cause = CauseTimer
 		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
