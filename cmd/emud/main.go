@@ -1,15 +1,206 @@
-// Command emud is the tcpemu daemon. The gRPC API it will serve is defined
-// in proto/tcpemu/v1; the server itself is not built yet (issue 4), so for
-// now emud says so and exits.
+// Command emud is the tcpemu daemon: it serves tcpemu.v1.EmulatorService
+// (proto/tcpemu/v1) over gRPC, with server reflection and the standard
+// health service, on a loopback port or a unix socket.
+//
+//	emud                                  # 127.0.0.1:7411, JSON logs (console logs on a terminal)
+//	emud --listen unix:/tmp/emud.sock     # a unix socket
+//	EMUD_LISTEN=127.0.0.1:9000 emud       # every flag has an EMUD_* variable
+//
+// SIGINT or SIGTERM stops it gracefully: no new calls, calls in flight
+// finish, streams end with UNAVAILABLE so clients resume elsewhere or later.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/tcpemu/tcpemu/server"
 )
 
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
 func main() {
-	fmt.Fprintln(os.Stderr, "emud: not yet — the gRPC server is still being built (issue 4).")
-	fmt.Fprintln(os.Stderr, "The emulator core is ready: see emulator/ and run `make test`.")
-	os.Exit(1)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	listen          string
+	logLevel        string
+	logFormat       string
+	shutdownTimeout time.Duration
+	limits          server.Limits
+	showVersion     bool
+}
+
+// flags defines the command line; every flag can also be set with the
+// environment variable EMUD_<NAME> (upper case, '-' → '_'); the command
+// line wins.
+func flags(o *options, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("emud", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	d := server.DefaultLimits
+	fs.StringVar(&o.listen, "listen", "127.0.0.1:7411", "address to serve on: host:port, or unix:PATH for a unix socket")
+	fs.StringVar(&o.logLevel, "log-level", "info", "least severe log level: debug, info, warn, error")
+	fs.StringVar(&o.logFormat, "log-format", "auto", "log format: json, console, or auto (console on a terminal, else json)")
+	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful stop may wait for calls in flight")
+	fs.IntVar(&o.limits.MaxSessions, "max-sessions", d.MaxSessions, "sessions alive at once")
+	fs.IntVar(&o.limits.MaxEndpointsPerSession, "max-endpoints", d.MaxEndpointsPerSession, "endpoints per session (CreateEndpoint)")
+	fs.IntVar(&o.limits.MaxPayload, "max-payload", d.MaxPayload, "octets in one Send, Connect or Inject payload")
+	fs.IntVar(&o.limits.MaxMessageSize, "max-message-size", d.MaxMessageSize, "octets in one request message")
+	fs.IntVar(&o.limits.MaxAdvanceSteps, "max-advance-steps", d.MaxAdvanceSteps, "pending items one Advance may process")
+	fs.IntVar(&o.limits.MaxBatchOperations, "max-batch-operations", d.MaxBatchOperations, "operations in one Batch")
+	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: emud [flags]\n\nServes the tcpemu gRPC API (tcpemu.v1.EmulatorService).\n"+
+			"Every flag may also be set as EMUD_<FLAG> (e.g. EMUD_LISTEN=unix:/tmp/emud.sock).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func envName(flagName string) string {
+	return "EMUD_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flags(&o, stderr)
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok && envErr == nil {
+			if err := fs.Set(f.Name, v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", envName(f.Name), v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		fmt.Fprintln(stderr, "emud:", envErr)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "emud: unexpected arguments %q (see emud --help)\n", fs.Args())
+		return 2
+	}
+	if o.showVersion {
+		fmt.Fprintln(stdout, "emud", buildVersion())
+		return 0
+	}
+	log, err := newLogger(o.logLevel, o.logFormat, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "emud:", err)
+		return 2
+	}
+	if err := serve(o, log); err != nil {
+		log.Error().Err(err).Msg("emud stopped")
+		return 1
+	}
+	return 0
+}
+
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+func newLogger(level, format string, w io.Writer) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(level)
+	if err != nil || level == "" {
+		return zerolog.Logger{}, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	switch format {
+	case "auto":
+		if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
+		}
+	case "console":
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: true}
+	case "json":
+	default:
+		return zerolog.Logger{}, fmt.Errorf("--log-format %q: want json, console or auto", format)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+// listen opens "host:port" or "unix:PATH". A stale socket file left by a
+// daemon that died is removed; one that still answers is in use.
+func listen(addr string) (net.Listener, error) {
+	path, isUnix := strings.CutPrefix(addr, "unix:")
+	if !isUnix {
+		return net.Listen("tcp", addr)
+	}
+	if path == "" {
+		return nil, errors.New("--listen unix:PATH needs a path")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%s: another daemon is serving on this socket", path)
+		}
+		_ = os.Remove(path)
+	}
+	return net.Listen("unix", path)
+}
+
+func serve(o options, log zerolog.Logger) error {
+	lis, err := listen(o.listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion()})
+	gs := server.NewGRPCServer(srv)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- gs.Serve(lis) }()
+	addr := lis.Addr().String()
+	if lis.Addr().Network() == "unix" {
+		addr = "unix:" + addr
+	}
+	log.Info().Str("addr", addr).Str("version", buildVersion()).Msg("listening")
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal now kills the process the default way
+	log.Info().Dur("timeout", o.shutdownTimeout).Msg("shutting down: no new calls; streams end with UNAVAILABLE")
+	srv.Shutdown()
+	done := make(chan struct{})
+	go func() { gs.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(o.shutdownTimeout):
+		log.Warn().Msg("calls still in flight after the shutdown timeout; stopping them")
+		gs.Stop()
+	}
+	log.Info().Msg("stopped")
+	return nil
 }

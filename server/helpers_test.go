@@ -1,0 +1,68 @@
+package server
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// harness is an in-process server on a bufconn listener and a client.
+type harness struct {
+	srv *Server
+	gs  *grpc.Server
+	c   pb.EmulatorServiceClient
+	ctx context.Context
+}
+
+func newHarness(t *testing.T, lim Limits) *harness {
+	t.Helper()
+	srv := New(Options{Limits: lim, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)})
+	gs := NewGRPCServer(srv)
+	lis := bufconn.Listen(1 << 20)
+	go func() { _ = gs.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(func() {
+		cancel()
+		conn.Close()
+		srv.Shutdown()
+		gs.Stop()
+	})
+	return &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), ctx: ctx}
+}
+
+func must[T any](t *testing.T) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+func wantCode(t *testing.T, err error, code codes.Code) *status.Status {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != code {
+		t.Fatalf("got %v (%q), want %v", st.Code(), st.Message(), code)
+	}
+	return st
+}
+
+func addr(ip string, port uint32) *pb.Address { return &pb.Address{Ip: ip, Port: port} }

@@ -1,0 +1,287 @@
+package server
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator"
+	"github.com/tcpemu/tcpemu/emulator/explain"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// registry holds the live sessions by ID.
+type registry struct {
+	mu       sync.RWMutex
+	sessions map[string]*session
+}
+
+func (r *registry) get(id string) (*session, error) {
+	r.mu.RLock()
+	s, ok := r.sessions[id]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", sessionName(id), errSessionNotFound)
+	}
+	return s, nil
+}
+
+// add registers a new session unless its ID is taken or the limit is hit.
+func (r *registry) add(s *session, limit int) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, taken := r.sessions[s.id]; taken {
+		return fmt.Errorf("%s: %w", sessionName(s.id), errAlreadyExists)
+	}
+	if len(r.sessions) >= limit {
+		return fmt.Errorf("%w: at most %d sessions; delete some first", errLimit, limit)
+	}
+	r.sessions[s.id] = s
+	return nil
+}
+
+func (r *registry) remove(id string) (*session, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.sessions[id]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", sessionName(id), errSessionNotFound)
+	}
+	delete(r.sessions, id)
+	return s, nil
+}
+
+// sorted returns the sessions ordered by ID.
+func (r *registry) sorted() []*session {
+	r.mu.RLock()
+	out := make([]*session, 0, len(r.sessions))
+	for _, s := range r.sessions {
+		out = append(out, s)
+	}
+	r.mu.RUnlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// session is one emulator session and the server's records about it.
+// Fields under "guarded by mu" are touched only with mu held; the others
+// are fixed at creation.
+type session struct {
+	id         string
+	spec       *pb.Session // what the client asked for: seed, profile, overrides, labels, ...
+	base       tcp.Config  // the profile with the session's overrides
+	lang       explain.Lang
+	createTime time.Time
+
+	mu      sync.Mutex // guarded by mu:
+	em      *emulator.Session
+	eps     map[string]*endpointRec              // by endpoint ID, live ones only
+	byCore  map[emulator.EndpointID]*endpointRec // every emulator endpoint ever named
+	nextOrd uint64                               // creation order of the next record
+	changed chan struct{}                        // closed and replaced when events are appended
+	gone    bool                                 // deleted: watchers end with NOT_FOUND
+}
+
+// endpointRec is the server's record of a named endpoint: a bound address
+// that Listen or Connect opens in the emulator (again after it closes), or
+// a child a listener forked.
+type endpointRec struct {
+	session, id    string
+	local, remote  netip.AddrPort // remote: children only
+	parent         string         // the listener's ID, for children
+	overrides      *emulator.Overrides
+	protoOverrides *pb.ProfileOverrides
+	cfg            *tcp.Config
+	core           emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
+	order          uint64
+}
+
+func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.Lang, now time.Time) *session {
+	return &session{
+		id: id, spec: spec, base: em.Profile(), lang: lang, createTime: now,
+		em:      em,
+		eps:     make(map[string]*endpointRec),
+		byCore:  make(map[emulator.EndpointID]*endpointRec),
+		changed: make(chan struct{}),
+	}
+}
+
+// apply runs op on a session under its lock — the one way a request
+// touches a session — and maps the error to a status. Watchers are woken
+// if op appended events.
+func apply[T any](s *Server, sessionID, lang string, op func(*session, eventOpts) (T, error)) (T, error) {
+	var zero T
+	sess, err := s.reg.get(sessionID)
+	if err != nil {
+		return zero, toStatus(err)
+	}
+	sess.mu.Lock()
+	defer sess.mu.Unlock() // also when op panics: the session stays usable
+	if sess.gone {
+		return zero, toStatus(fmt.Errorf("%s: %w", sessionName(sessionID), errSessionNotFound))
+	}
+	before := sess.em.NextSeq()
+	res, err := op(sess, sess.eventOpts(lang, false))
+	sess.applied(before)
+	return res, toStatus(err)
+}
+
+// eventOpts resolves a request's language (validated already) against the
+// session's default.
+func (s *session) eventOpts(lang string, omit bool) eventOpts {
+	eo := eventOpts{lang: s.lang, omit: omit}
+	if l, err := explain.ParseLang(lang); err == nil && lang != "" {
+		eo.lang = l
+	}
+	return eo
+}
+
+// applied finishes a change: segments for external hosts are handed to the
+// network seam, and watchers wake if the log grew.
+func (s *session) applied(before uint64) {
+	if ext := s.em.TakeExternal(); len(ext) > 0 {
+		// No external peer can attach yet (AttachExternalPeer is
+		// unimplemented): the segments are recorded as events and
+		// otherwise dropped, so they do not accumulate.
+		_ = ext
+	}
+	if s.em.NextSeq() != before {
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}
+}
+
+// endpoint finds a live endpoint record.
+func (s *session) endpoint(ref endpointRef) (*endpointRec, error) {
+	rec, ok := s.eps[ref.endpoint]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", ref, errEndpointNotFound)
+	}
+	return rec, nil
+}
+
+// register adds a record under a new creation order.
+func (s *session) register(rec *endpointRec) {
+	rec.order = s.nextOrd
+	s.nextOrd++
+	s.eps[rec.id] = rec
+}
+
+// bind makes rec the owner of an emulator endpoint.
+func (s *session) bind(rec *endpointRec, id emulator.EndpointID) {
+	if id != 0 {
+		rec.core = id
+		s.byCore[id] = rec
+	}
+}
+
+// events converts what one emulator call returned. It first names the
+// children listeners forked (and, for a failed OPEN that still created an
+// endpoint, binds it to owner), so that every event can name its endpoint.
+// The slice is the emulator's and valid only until its next call: convert
+// before calling again.
+func (s *session) events(evs []emulator.Event, eo eventOpts, owner *endpointRec) []*pb.Event {
+	out := make([]*pb.Event, 0, len(evs))
+	for i := range evs {
+		ev := &evs[i]
+		if ev.Kind == emulator.KindEndpointCreated && s.byCore[ev.Endpoint] == nil {
+			s.track(ev, owner)
+		}
+		if p := eventToProto(ev, s, eo); p != nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// track names an endpoint the emulator created on its own: a listener's
+// child is "{listener}-{n}".
+func (s *session) track(ev *emulator.Event, owner *endpointRec) {
+	parent := s.byCore[emulator.EndpointID(ev.Value)]
+	if ev.Value == 0 || parent == nil {
+		if owner != nil {
+			s.bind(owner, ev.Endpoint)
+		}
+		return
+	}
+	id := parent.id + "-" + strconv.FormatUint(uint64(ev.Endpoint), 10)
+	for s.eps[id] != nil {
+		id += "x"
+	}
+	rec := &endpointRec{
+		session: s.id, id: id, local: parent.local, parent: parent.id,
+		overrides: parent.overrides, protoOverrides: parent.protoOverrides, cfg: parent.cfg,
+	}
+	if st, err := s.em.Status(ev.Endpoint); err == nil {
+		rec.remote = st.Remote
+	}
+	s.register(rec)
+	s.bind(rec, ev.Endpoint)
+}
+
+// endpointLabel is the ID events use for an emulator endpoint ("" for a
+// host answering for a closed port).
+func (s *session) endpointLabel(id emulator.EndpointID) string {
+	if id == 0 {
+		return ""
+	}
+	if rec := s.byCore[id]; rec != nil {
+		return rec.id
+	}
+	return "ep" + strconv.FormatUint(uint64(id), 10)
+}
+
+func (s *session) endpointRecord(id emulator.EndpointID) *endpointRec { return s.byCore[id] }
+
+// Addr resolves the address handles in events.
+func (s *session) Addr(id tcp.AddrID) netip.AddrPort { return s.em.Addr(id) }
+
+// status is the emulator's STATUS of rec's connection; nil when it has
+// none (never opened, or its closed record was recycled).
+func (s *session) status(rec *endpointRec) *emulator.Status {
+	if rec.core == 0 {
+		return nil
+	}
+	st, err := s.em.Status(rec.core)
+	if err != nil {
+		return nil
+	}
+	return &st
+}
+
+// lastSeq is the API seq of the newest event (0 if none yet).
+func (s *session) lastSeq() uint64 { return s.em.NextSeq() }
+
+// toProto is GetSession's view.
+func (s *session) toProto() *pb.Session {
+	out := &pb.Session{
+		Name:             sessionName(s.id),
+		Seed:             s.spec.GetSeed(),
+		Profile:          s.spec.GetProfile(),
+		ProfileOverrides: s.spec.GetProfileOverrides(),
+		EffectiveProfile: configToProto(&s.base),
+		Labels:           s.spec.GetLabels(),
+		FixedIsn:         s.spec.FixedIsn,
+		Language:         s.lang.String(),
+		CreateTime:       timestampToProto(s.createTime),
+		Now:              durationToProto(s.em.Now()),
+		LastEventSeq:     s.lastSeq(),
+		EndpointCount:    uint32(len(s.eps)),
+		Pending:          uint32(s.em.Pending()),
+	}
+	if s.em.NextSeq() > s.em.FirstSeq() {
+		out.FirstEventSeq = apiSeq(s.em.FirstSeq())
+	}
+	if at, ok := s.em.NextAt(); ok {
+		out.NextDeadline = durationToProto(at)
+	}
+	return out
+}
+
+func sortByOrder(recs []*endpointRec) {
+	sort.Slice(recs, func(i, j int) bool { return recs[i].order < recs[j].order })
+}

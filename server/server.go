@@ -1,0 +1,142 @@
+// Package server is tcpemu's gRPC service (tcpemu.v1.EmulatorService): it
+// validates requests, converts them to the emulator's values, applies them
+// to a session under that session's lock, and maps errors to status codes
+// in one place (errors.go). It holds no protocol logic: the emulator
+// decides everything about TCP.
+//
+// Concurrency: sessions live in a registry; each has one mutex, so calls
+// on one session apply in order while different sessions progress in
+// parallel. Watchers wait on a per-session channel that is closed and
+// replaced whenever events are appended, and read the session's log at
+// their own pace — a slow one is never skipped.
+package server
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// Limits bound what one client can make the daemon do. Exceeding one is
+// RESOURCE_EXHAUSTED; zero fields take the defaults.
+type Limits struct {
+	// Sessions alive at once.
+	MaxSessions int
+	// Endpoints per session created with CreateEndpoint (a listener's
+	// children are bounded by its backlog instead).
+	MaxEndpointsPerSession int
+	// Octets in one Send, Connect or Inject payload.
+	MaxPayload int
+	// Octets in one request message (gRPC's receive limit).
+	MaxMessageSize int
+	// Pending items one Advance (or one Batch advance operation) may
+	// process.
+	MaxAdvanceSteps int
+	// Operations in one Batch.
+	MaxBatchOperations int
+	// Events in one WatchResponse or ListEvents page.
+	MaxEventsPerMessage int
+}
+
+// DefaultLimits are the limits a zero Limits gets.
+var DefaultLimits = Limits{
+	MaxSessions:            10000,
+	MaxEndpointsPerSession: 100000,
+	MaxPayload:             1 << 20,
+	MaxMessageSize:         16 << 20,
+	MaxAdvanceSteps:        1000000,
+	MaxBatchOperations:     100000,
+	MaxEventsPerMessage:    4096,
+}
+
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	set := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxSessions, d.MaxSessions)
+	set(&l.MaxEndpointsPerSession, d.MaxEndpointsPerSession)
+	set(&l.MaxPayload, d.MaxPayload)
+	set(&l.MaxMessageSize, d.MaxMessageSize)
+	set(&l.MaxAdvanceSteps, d.MaxAdvanceSteps)
+	set(&l.MaxBatchOperations, d.MaxBatchOperations)
+	set(&l.MaxEventsPerMessage, d.MaxEventsPerMessage)
+	return l
+}
+
+// Options configure a Server.
+type Options struct {
+	Limits Limits
+	// Logger receives one line per RPC and every recovered panic.
+	Logger zerolog.Logger
+	// Version is reported in logs.
+	Version string
+}
+
+// Server implements tcpemu.v1.EmulatorService.
+type Server struct {
+	pb.UnimplementedEmulatorServiceServer
+
+	limits Limits
+	log    zerolog.Logger
+	reg    registry
+	health *health.Server
+
+	stopping chan struct{} // closed by Shutdown: streams end with UNAVAILABLE
+	stopOnce sync.Once
+	wallNow  func() time.Time
+}
+
+// New creates a server with no sessions.
+func New(o Options) *Server {
+	return &Server{
+		limits:   o.Limits.withDefaults(),
+		log:      o.Logger,
+		reg:      registry{sessions: make(map[string]*session)},
+		health:   health.NewServer(),
+		stopping: make(chan struct{}),
+		wallNow:  time.Now,
+	}
+}
+
+// ServiceName is the gRPC service name, as reflection and health list it.
+const ServiceName = "tcpemu.v1.EmulatorService"
+
+// NewGRPCServer makes a grpc.Server serving s, with the interceptors
+// (panic recovery, one log line per RPC), the message size limit, server
+// reflection and the standard health service, which are always on.
+func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
+	opts = append([]grpc.ServerOption{
+		grpc.ChainUnaryInterceptor(s.logUnary, s.recoverUnary),
+		grpc.ChainStreamInterceptor(s.logStream, s.recoverStream),
+		grpc.MaxRecvMsgSize(s.limits.MaxMessageSize),
+		grpc.MaxSendMsgSize(max(s.limits.MaxMessageSize, 64<<20)),
+	}, opts...)
+	gs := grpc.NewServer(opts...)
+	pb.RegisterEmulatorServiceServer(gs, s)
+	healthpb.RegisterHealthServer(gs, s.health)
+	reflection.Register(gs)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus(ServiceName, healthpb.HealthCheckResponse_SERVING)
+	return gs
+}
+
+// Shutdown begins a graceful stop: health turns NOT_SERVING and every
+// stream ends with UNAVAILABLE, telling its client to reconnect and resume
+// (Watch with after_seq). Unary calls in flight finish; the caller then
+// runs grpc.Server.GracefulStop. Shutdown is idempotent.
+func (s *Server) Shutdown() {
+	s.stopOnce.Do(func() {
+		s.health.Shutdown()
+		close(s.stopping)
+	})
+}
