@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"math"
 	"time"
 
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -19,6 +20,12 @@ func (s *Session) transmit(seg *tcp.Segment) {
 
 // deliverAt schedules seg to arrive at its destination at time at.
 func (s *Session) deliverAt(seg *tcp.Segment, at time.Duration) {
+	if at < s.now {
+		// now + delay overflowed (a clock advanced near the largest
+		// Duration): the segment arrives past the end of virtual time,
+		// never before now, or the clock would run backwards.
+		at = math.MaxInt64
+	}
 	var idx uint32
 	if n := len(s.freeFlights); n > 0 {
 		idx = s.freeFlights[n-1]

@@ -1,6 +1,7 @@
 package tcp
 
 import (
+	"math"
 	"time"
 )
 
@@ -41,6 +42,13 @@ func (e *Endpoint) Deadline(t Timer) (time.Duration, bool) {
 func (e *Endpoint) TimerGen(t Timer) uint32 { return e.gen[t] }
 
 func (e *Endpoint) arm(t Timer, at time.Duration, s Sink) {
+	if at < 0 {
+		// now + interval overflowed (both are never negative): a clock
+		// advanced near the largest Duration. Wrapped, the deadline would
+		// lie in the past and time would run backwards; the deadline is
+		// past the end of virtual time instead.
+		at = math.MaxInt64
+	}
 	e.deadline[t] = at
 	e.armed |= 1 << t
 	e.gen[t]++
