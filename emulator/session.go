@@ -89,7 +89,8 @@ type Session struct {
 	nextID    EndpointID
 	conns     map[uint64]*endpoint // local<<32 | remote
 	listeners map[tcp.AddrID]*endpoint
-	closed    []EndpointID // CLOSED endpoints, oldest first
+	closed    []EndpointID // CLOSED endpoints, oldest first, from closedAt on
+	closedAt  int
 	pool      []*endpoint
 
 	addrs   []netip.AddrPort // indexed by tcp.AddrID; 0 is "unspecified"

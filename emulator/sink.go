@@ -106,9 +106,14 @@ func (s *Session) released(id EndpointID) {
 		return
 	}
 	s.closed = append(s.closed, id)
-	if len(s.closed) > s.cfg.KeepClosed {
-		old := s.closed[0]
-		s.closed = s.closed[:copy(s.closed, s.closed[1:])]
+	if len(s.closed)-s.closedAt > s.cfg.KeepClosed {
+		old := s.closed[s.closedAt]
+		s.closedAt++
+		if s.closedAt >= s.cfg.KeepClosed {
+			// Compact once per KeepClosed releases, not on every one.
+			s.closed = s.closed[:copy(s.closed, s.closed[s.closedAt:])]
+			s.closedAt = 0
+		}
 		s.recycle(old)
 	}
 }
