@@ -21,6 +21,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/tcpemu/tcpemu/emulator"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
 
@@ -43,6 +44,9 @@ type Limits struct {
 	MaxBatchOperations int
 	// Events in one WatchResponse or ListEvents page.
 	MaxEventsPerMessage int
+	// Events each session keeps in its log; older ones are trimmed, and a
+	// Watch that needs them ends with OUT_OF_RANGE.
+	MaxLogEvents int
 }
 
 // DefaultLimits are the limits a zero Limits gets.
@@ -54,6 +58,7 @@ var DefaultLimits = Limits{
 	MaxAdvanceSteps:        1000000,
 	MaxBatchOperations:     100000,
 	MaxEventsPerMessage:    4096,
+	MaxLogEvents:           emulator.DefaultLogLimit,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -70,6 +75,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.MaxAdvanceSteps, d.MaxAdvanceSteps)
 	set(&l.MaxBatchOperations, d.MaxBatchOperations)
 	set(&l.MaxEventsPerMessage, d.MaxEventsPerMessage)
+	set(&l.MaxLogEvents, d.MaxLogEvents)
 	return l
 }
 

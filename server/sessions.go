@@ -51,6 +51,7 @@ func (s *Server) DeleteSession(_ context.Context, req *pb.DeleteSessionRequest) 
 func (s *Server) parser() parser { return parser{limits: s.limits} }
 
 func (s *Server) createSession(cmd createSessionCmd) (*pb.Session, error) {
+	cmd.cfg.LogLimit = s.limits.MaxLogEvents
 	em, err := emulator.New(cmd.cfg)
 	if err != nil {
 		var ce *tcp.ConfigError

@@ -64,6 +64,7 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.limits.MaxMessageSize, "max-message-size", d.MaxMessageSize, "octets in one request message")
 	fs.IntVar(&o.limits.MaxAdvanceSteps, "max-advance-steps", d.MaxAdvanceSteps, "pending items one Advance may process")
 	fs.IntVar(&o.limits.MaxBatchOperations, "max-batch-operations", d.MaxBatchOperations, "operations in one Batch")
+	fs.IntVar(&o.limits.MaxLogEvents, "max-log-events", d.MaxLogEvents, "events each session keeps in its log (older ones are trimmed)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: emud [flags]\n\nServes the tcpemu gRPC API (tcpemu.v1.EmulatorService).\n"+
