@@ -154,7 +154,9 @@ func TestEffectiveProfileRoundTrips(t *testing.T) {
 
 type fakeSource struct{}
 
-func (fakeSource) endpointLabel(id emulator.EndpointID) string { return map[emulator.EndpointID]string{1: "a"}[id] }
+func (fakeSource) endpointLabel(id emulator.EndpointID) string {
+	return map[emulator.EndpointID]string{1: "a"}[id]
+}
 func (fakeSource) endpointRecord(emulator.EndpointID) *endpointRec {
 	return &endpointRec{session: "s", id: "a", local: netip.MustParseAddrPort("10.0.0.1:1")}
 }
