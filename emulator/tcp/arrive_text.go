@@ -80,6 +80,16 @@ func (e *Endpoint) accept(seq seqnum.Value, text []byte) int {
 		}
 		text = text[old:]
 	}
+	// Never more than the receive buffer has room for. In the synchronized
+	// states the window already ensures it, but text that came on a SYN or
+	// SYN,ACK (§3.10.7.2, §3.10.7.3) arrived before any window was offered
+	// and skipped the first step's trimming. The window is "the range of
+	// sequence numbers the sender of the window (the data receiver) is
+	// currently prepared to accept" (§3.8.6): text past it is trimmed, as
+	// §3.10.7.4 trims any segment to the window, and the sender retransmits it.
+	if room := int(e.cfg.RcvBuf) - len(e.rcvBuf); len(text) > room {
+		text = text[:max(room, 0)]
+	}
 	e.rcvBuf = append(e.rcvBuf, text...)
 	e.rcvNxt = e.rcvNxt.Add(seqnum.Size(len(text)))
 	return len(text)
