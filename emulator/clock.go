@@ -38,11 +38,173 @@ func (a *item) before(b *item) bool {
 	return a.at < b.at || a.at == b.at && a.order < b.order
 }
 
-// schedule is a binary min-heap of items.
-type schedule []item
+// schedule holds the pending items: a few FIFO lanes and a binary
+// min-heap. Items scheduled with the same delay (at − now) arrive in
+// (at, order) order — the clock never runs backwards and order only grows —
+// so a lane that takes the items of one delay stays sorted with no sifting:
+// the session's one-way delay, a profile's RTO, TIME-WAIT. Any other item
+// goes to the heap. The next item is the least of the lane heads and the
+// heap's top, so items run in exactly the order a single heap would give.
+type schedule struct {
+	lanes  [maxLanes]lane
+	nlanes int
+	heap   itemHeap
+}
 
-func (h *schedule) push(it item) {
+// smallHeap is how large the heap grows before lanes are used at all: a
+// small heap is as cheap as the lanes and simpler to keep.
+const smallHeap = 64
+
+// maxLanes bounds the delays that get a lane; a delay that finds none
+// free uses the heap.
+const maxLanes = 8
+
+// lane is a FIFO ring of items that were all scheduled with one delay.
+type lane struct {
+	delay   time.Duration
+	buf     []item // len(buf) is zero or a power of two
+	head, n int
+}
+
+func (l *lane) first() *item { return &l.buf[l.head] }
+
+func (l *lane) last() *item { return &l.buf[(l.head+l.n-1)&(len(l.buf)-1)] }
+
+func (l *lane) append(it item) {
+	if l.n == len(l.buf) {
+		buf := make([]item, max(16, 2*len(l.buf)))
+		for i := 0; i < l.n; i++ {
+			buf[i] = l.buf[(l.head+i)&(len(l.buf)-1)]
+		}
+		l.buf, l.head = buf, 0
+	}
+	l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+	l.n++
+}
+
+func (l *lane) pop() item {
+	it := l.buf[l.head]
+	l.buf[l.head] = item{}
+	l.head = (l.head + 1) & (len(l.buf) - 1)
+	l.n--
+	return it
+}
+
+// push schedules an item; now is the clock at scheduling time.
+func (q *schedule) push(it item, now time.Duration) {
+	if q.nlanes != 0 || len(q.heap) >= smallHeap {
+		q.pushLane(it, now)
+		return
+	}
+	q.heap = append(q.heap, it)
+	q.heap.up()
+}
+
+// pushLane is push once lanes are in use: the lane of the item's delay
+// takes it when it has room.
+func (q *schedule) pushLane(it item, now time.Duration) {
+	d := it.at - now
+	for i := 0; i < q.nlanes; i++ {
+		if l := &q.lanes[i]; l.delay == d && l.n > 0 {
+			if l.n < len(l.buf) && !it.before(l.last()) {
+				l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+				l.n++
+				return
+			}
+			break
+		}
+	}
+	q.pushSlow(it, d)
+}
+
+// pushSlow is push when no lane of delay d has room: it grows that lane,
+// gives d a free lane, or uses the heap.
+func (q *schedule) pushSlow(it item, d time.Duration) {
+	var free *lane
+	for i := 0; i < q.nlanes; i++ {
+		l := &q.lanes[i]
+		if l.n == 0 {
+			if free == nil {
+				free = l
+			}
+			continue
+		}
+		if l.delay == d {
+			if !it.before(l.last()) {
+				l.append(it)
+				return
+			}
+			// Out of order for its lane (cannot happen while the clock
+			// only advances): the heap takes it.
+			q.heap.push(it)
+			return
+		}
+	}
+	if free == nil && q.nlanes < maxLanes {
+		free = &q.lanes[q.nlanes]
+		q.nlanes++
+	}
+	if free != nil {
+		free.delay = d
+		free.append(it)
+		return
+	}
+	q.heap.push(it)
+}
+
+// first returns the least item and where it is (a lane's index, or -1 for
+// the heap), or nil when nothing is scheduled.
+func (q *schedule) first() (*item, int) {
+	var min *item
+	src := -1
+	if len(q.heap) > 0 {
+		min = &q.heap[0]
+	}
+	if q.nlanes == 0 {
+		return min, src
+	}
+	for i := 0; i < q.nlanes; i++ {
+		if l := &q.lanes[i]; l.n > 0 {
+			if h := l.first(); min == nil || h.before(min) {
+				min, src = h, i
+			}
+		}
+	}
+	return min, src
+}
+
+// take removes the item first returned from src.
+func (q *schedule) take(src int) {
+	if src < 0 {
+		q.heap.pop()
+	} else {
+		q.lanes[src].pop()
+	}
+}
+
+// each calls f on every scheduled item, in no particular order.
+func (q *schedule) each(f func(*item)) {
+	for i := range q.heap {
+		f(&q.heap[i])
+	}
+	for i := 0; i < q.nlanes; i++ {
+		l := &q.lanes[i]
+		for j := 0; j < l.n; j++ {
+			f(&l.buf[(l.head+j)&(len(l.buf)-1)])
+		}
+	}
+}
+
+// itemHeap is a binary min-heap of items.
+type itemHeap []item
+
+func (h *itemHeap) push(it item) {
 	*h = append(*h, it)
+	h.up()
+}
+
+// up sifts the last item up to its place.
+func (h *itemHeap) up() {
 	q := *h
 	i := len(q) - 1
 	for i > 0 {
@@ -55,7 +217,7 @@ func (h *schedule) push(it item) {
 	}
 }
 
-func (h *schedule) pop() item {
+func (h *itemHeap) pop() item {
 	q := *h
 	top := q[0]
 	n := len(q) - 1
@@ -92,20 +254,24 @@ func (it *item) live() bool {
 	return armed && it.ep.TimerGen(it.timer) == it.gen
 }
 
-// next drops stale items and returns the first live one, if any.
-func (s *Session) next() (*item, bool) {
-	for len(s.queue) > 0 {
-		if s.queue[0].live() {
-			return &s.queue[0], true
+// next drops stale items and returns the first live one and where it is
+// (see schedule.first), if any.
+func (s *Session) next() (*item, int, bool) {
+	for {
+		it, src := s.queue.first()
+		if it == nil {
+			return nil, 0, false
 		}
-		s.queue.pop()
+		if it.live() {
+			return it, src, true
+		}
+		s.queue.take(src)
 	}
-	return nil, false
 }
 
 // NextAt returns when the next pending item is due, if there is one.
 func (s *Session) NextAt() (time.Duration, bool) {
-	it, ok := s.next()
+	it, _, ok := s.next()
 	if !ok {
 		return 0, false
 	}
@@ -115,20 +281,31 @@ func (s *Session) NextAt() (time.Duration, bool) {
 // Pending counts the live items on the schedule.
 func (s *Session) Pending() int {
 	n := 0
-	for i := range s.queue {
-		if s.queue[i].live() {
+	s.queue.each(func(it *item) {
+		if it.live() {
 			n++
 		}
-	}
+	})
 	return n
 }
 
 // runNext runs the first live item, moving the clock to its time.
 func (s *Session) runNext() bool {
-	if _, ok := s.next(); !ok {
-		return false
+	_, src, ok := s.next()
+	if ok {
+		s.run(src)
 	}
-	it := s.queue.pop()
+	return ok
+}
+
+// run runs the live item next found at src.
+func (s *Session) run(src int) {
+	var it item
+	if src < 0 {
+		it = s.queue.heap.pop()
+	} else {
+		it = s.queue.lanes[src].pop()
+	}
 	s.now = it.at
 	switch it.kind {
 	case itemDeliver:
@@ -145,7 +322,6 @@ func (s *Session) runNext() bool {
 		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
 		it.ep.OnTimer(s.now, it.timer, it.gen, s.sink())
 	}
-	return true
 }
 
 // Step runs the next pending item, whatever its time, and returns the
@@ -164,14 +340,14 @@ func (s *Session) AdvanceTo(t time.Duration, maxSteps int) ([]Event, error) {
 	}
 	start := s.begin()
 	for steps := 0; ; steps++ {
-		at, ok := s.NextAt()
-		if !ok || at > t {
+		it, src, ok := s.next()
+		if !ok || it.at > t {
 			break
 		}
 		if maxSteps > 0 && steps >= maxSteps {
 			return s.since(start), ErrStepLimit
 		}
-		s.runNext()
+		s.run(src)
 	}
 	s.now = t
 	return s.since(start), nil
@@ -190,12 +366,13 @@ func (s *Session) AdvanceBy(d time.Duration, maxSteps int) ([]Event, error) {
 func (s *Session) RunUntilIdle(maxSteps int) ([]Event, error) {
 	start := s.begin()
 	for steps := 0; ; steps++ {
-		if _, ok := s.next(); !ok {
+		_, src, ok := s.next()
+		if !ok {
 			return s.since(start), nil
 		}
 		if maxSteps > 0 && steps >= maxSteps {
 			return s.since(start), ErrStepLimit
 		}
-		s.runNext()
+		s.run(src)
 	}
 }

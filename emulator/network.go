@@ -35,7 +35,7 @@ func (s *Session) deliverAt(seg *tcp.Segment, at time.Duration) {
 		idx = uint32(len(s.flights))
 		s.flights = append(s.flights, *seg)
 	}
-	s.queue.push(item{at: at, order: s.order, kind: itemDeliver, flight: idx})
+	s.queue.push(item{at: at, order: s.order, kind: itemDeliver, flight: idx}, s.now)
 	s.order++
 }
 
