@@ -214,6 +214,12 @@ const (
 
 type pipeConn struct{ cli, srv EndpointID }
 
+// sampled picks the connections whose intermediate states the pipeline
+// checks (every one is checked to end CLOSED on both sides): a lookup per
+// check is a cache miss with 100,000 in flight, and checking every state
+// of every connection would be a good part of what is measured.
+func sampled(j int) bool { return j%16 == 0 }
+
 // pipeAddr is client k's address: 128 hosts of 1,024 ports each.
 func pipeAddr(k int) netip.AddrPort {
 	ip := netip.AddrFrom4([4]byte{10, 3, byte(k >> 18), byte(k >> 10)})
@@ -248,10 +254,12 @@ func (p *pipeline) step() {
 		}
 		c := &p.conns[j%pipeRing]
 		c.srv = a
-		if ep, _ := s.lookup(a); ep.Remote != s.intern(p.addrs[j%pipeRing]) {
-			b.Fatalf("accepted %d is not connection %d's", a, j)
+		if sampled(j) {
+			if ep, _ := s.lookup(a); ep.Remote != s.intern(p.addrs[j%pipeRing]) {
+				b.Fatalf("accepted %d is not connection %d's", a, j)
+			}
+			benchExpect(b, s, c.cli, tcp.Established, "client after the handshake")
 		}
-		benchExpect(b, s, c.cli, tcp.Established, "client after the handshake")
 	}
 	if j := i - pipeSend; j >= 0 {
 		c := p.conns[j%pipeRing]
@@ -280,7 +288,9 @@ func (p *pipeline) step() {
 	}
 	if j := i - pipeCloseSrv; j >= 0 {
 		c := p.conns[j%pipeRing]
-		benchExpect(b, s, c.cli, tcp.FinWait2, "client after its FIN")
+		if sampled(j) {
+			benchExpect(b, s, c.cli, tcp.FinWait2, "client after its FIN")
+		}
 		evs, err := s.Close(c.srv)
 		if err != nil {
 			b.Fatal(err)
@@ -290,7 +300,9 @@ func (p *pipeline) step() {
 	if j := i - pipeClosedSrv; j >= 0 {
 		c := p.conns[j%pipeRing]
 		benchExpect(b, s, c.srv, tcp.Closed, "server after LAST-ACK")
-		benchExpect(b, s, c.cli, tcp.TimeWait, "client after the server's FIN")
+		if sampled(j) {
+			benchExpect(b, s, c.cli, tcp.TimeWait, "client after the server's FIN")
+		}
 	}
 	if j := i - pipeClosedCli; j >= 0 {
 		benchExpect(b, s, p.conns[j%pipeRing].cli, tcp.Closed, "client after TIME-WAIT")
