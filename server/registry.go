@@ -98,6 +98,7 @@ type endpointRec struct {
 	cfg            *tcp.Config
 	core           emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
 	order          uint64
+	forks          uint64 // children forked so far, for a listener
 }
 
 func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.Lang, now time.Time) *session {
@@ -199,7 +200,8 @@ func (s *session) events(evs []emulator.Event, eo eventOpts, owner *endpointRec)
 }
 
 // track names an endpoint the emulator created on its own: a listener's
-// child is "{listener}-{n}".
+// n-th child is "{listener}-{n}" (n from 1), so that a harness can name
+// the children it expects — in a Batch, before they exist.
 func (s *session) track(ev *emulator.Event, owner *endpointRec) {
 	parent := s.byCore[emulator.EndpointID(ev.Value)]
 	if ev.Value == 0 || parent == nil {
@@ -208,7 +210,8 @@ func (s *session) track(ev *emulator.Event, owner *endpointRec) {
 		}
 		return
 	}
-	id := parent.id + "-" + strconv.FormatUint(uint64(ev.Endpoint), 10)
+	parent.forks++
+	id := parent.id + "-" + strconv.FormatUint(parent.forks, 10)
 	for s.eps[id] != nil {
 		id += "x"
 	}

@@ -184,7 +184,8 @@ func serve(o options, log zerolog.Logger) error {
 	if lis.Addr().Network() == "unix" {
 		addr = "unix:" + addr
 	}
-	log.Info().Str("addr", addr).Str("version", buildVersion()).Msg("listening")
+	// Always written, whatever --log-level says: scripts and tests wait for it.
+	log.Log().Str("addr", addr).Str("version", buildVersion()).Msg("listening")
 
 	select {
 	case err := <-served:

@@ -83,6 +83,9 @@ func startEmud(t *testing.T, listen string, args ...string) *daemon {
 		args = append([]string{"--listen", "unix:" + filepath.Join(dir, "emud.sock")}, args...)
 	}
 	d := &daemon{cmd: exec.Command(emudBin, append(args, "--log-format", "json")...), exited: make(chan struct{})}
+	// A race-built emud reports races on stderr and exits 66; without
+	// atexit_sleep_ms=0 it would also sleep a second before exiting.
+	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +97,9 @@ func startEmud(t *testing.T, listen string, args ...string) *daemon {
 	go d.readLogs(stderr, ready)
 	t.Cleanup(func() {
 		d.stop(t)
+		if d.err != nil {
+			t.Errorf("emud exited with %v (66: the race detector found a data race)", d.err)
+		}
 		if t.Failed() {
 			for _, l := range d.logLines() {
 				t.Log("emud:", l)
