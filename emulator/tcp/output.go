@@ -11,9 +11,14 @@ import (
 // (RFC 9293 §3.8.6.2.2: the advertised right edge never moves left).
 func (e *Endpoint) header(seq seqnum.Value, flags Flags) Segment {
 	seg := Segment{Src: e.Local, Dst: e.Remote, Seq: seq, Flags: flags}
-	if flags&ACK != 0 {
+	switch {
+	case flags&ACK != 0:
 		seg.Ack = e.rcvNxt
 		seg.Window = e.advertise()
+	case flags&SYN != 0:
+		// A SYN offers the whole receive buffer: the peer takes SND.WND
+		// from it (§3.10.7.2-3), and RCV.NXT is not yet known to anchor it.
+		seg.Window = uint16(min(e.cfg.RcvBuf, MaxWindow))
 	}
 	return seg
 }
