@@ -72,12 +72,20 @@ func parseEndpointName(name string) (endpointRef, error) {
 
 // validChildID accepts client IDs and the server's IDs for a listener's
 // children ("{listener}-{n}"), which use the same characters but may be
-// longer than 63.
+// longer than 63 or end in a digit after a hyphen-ended prefix.
 func validChildID(id string) bool {
-	if len(id) <= maxIDLength {
-		return validID(id)
+	if len(id) <= maxIDLength && validID(id) {
+		return true
 	}
-	return len(id) <= 2*maxIDLength+12 && validID(id[:maxIDLength]) && validID("x"+id[maxIDLength:])
+	if len(id) == 0 || len(id) > 2*maxIDLength || id[0] < 'a' || id[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // newSessionID picks an ID for a session created without one: "s-" and
