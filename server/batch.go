@@ -223,6 +223,9 @@ func result[R any](r R, err error, wrap func() *pb.BatchResult, evs []*pb.Event)
 // batch applies the steps in order and stops at the first failure.
 func (s *session) batch(cmd batchCmd, eo eventOpts) *pb.BatchResponse {
 	eo.omit = cmd.omit
+	if !cmd.kinds.any {
+		eo.kinds = &cmd.kinds
+	}
 	resp := &pb.BatchResponse{Results: make([]*pb.BatchResult, 0, len(cmd.steps))}
 	for i, step := range cmd.steps {
 		res, evs, err := step(s, eo)

@@ -399,8 +399,9 @@ func segmentFromProto(s *pb.Segment, field string, maxPayload int, v *violations
 
 // eventOpts says how one request wants its events rendered.
 type eventOpts struct {
-	lang explain.Lang
-	omit bool // leave rule and explanation texts empty
+	lang  explain.Lang
+	omit  bool     // leave rule and explanation texts empty
+	kinds *kindSet // convert only these (a Batch's filter); nil: all
 }
 
 func (eo eventOpts) rule(r tcp.Rule) (citation, text string) {

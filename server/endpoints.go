@@ -124,13 +124,11 @@ func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateE
 	if s.eps[id] != nil {
 		return nil, fmt.Errorf("%s: %w", name, errAlreadyExists)
 	}
-	if len(s.eps) >= lim.MaxEndpointsPerSession {
+	if len(s.bound) >= lim.MaxEndpointsPerSession { // children do not count: their listener's backlog bounds them
 		return nil, fmt.Errorf("%w: at most %d endpoints per session", errLimit, lim.MaxEndpointsPerSession)
 	}
-	for _, other := range s.eps {
-		if other.parent == "" && other.local == cmd.local {
-			return nil, fmt.Errorf("%s: %v: %w (by %s)", name, cmd.local, emulator.ErrAddressInUse, endpointName(s.id, other.id))
-		}
+	if other := s.bound[cmd.local]; other != nil {
+		return nil, fmt.Errorf("%s: %v: %w (by %s)", name, cmd.local, emulator.ErrAddressInUse, endpointName(s.id, other.id))
 	}
 	cfg := &s.base
 	if cmd.overrides != nil {
@@ -228,7 +226,7 @@ func (s *session) deleteEndpoint(cmd endpointCmd, eo eventOpts) (*pb.DeleteEndpo
 			return nil, withName(cmd.ref.String(), err)
 		}
 	}
-	delete(s.eps, rec.id)
+	s.unregister(rec)
 	return resp, nil
 }
 

@@ -81,6 +81,7 @@ type session struct {
 	em      *emulator.Session
 	eps     map[string]*endpointRec              // by endpoint ID, live ones only
 	byCore  map[emulator.EndpointID]*endpointRec // every emulator endpoint ever named
+	bound   map[netip.AddrPort]*endpointRec      // local addresses of live endpoints that are not children
 	nextOrd uint64                               // creation order of the next record
 	changed chan struct{}                        // closed and replaced when events are appended
 	gone    bool                                 // deleted: watchers end with NOT_FOUND
@@ -107,6 +108,7 @@ func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.
 		em:      em,
 		eps:     make(map[string]*endpointRec),
 		byCore:  make(map[emulator.EndpointID]*endpointRec),
+		bound:   make(map[netip.AddrPort]*endpointRec),
 		changed: make(chan struct{}),
 	}
 }
@@ -170,6 +172,17 @@ func (s *session) register(rec *endpointRec) {
 	rec.order = s.nextOrd
 	s.nextOrd++
 	s.eps[rec.id] = rec
+	if rec.parent == "" {
+		s.bound[rec.local] = rec
+	}
+}
+
+// unregister forgets a deleted endpoint (byCore keeps naming its events).
+func (s *session) unregister(rec *endpointRec) {
+	delete(s.eps, rec.id)
+	if s.bound[rec.local] == rec {
+		delete(s.bound, rec.local)
+	}
 }
 
 // bind makes rec the owner of an emulator endpoint.
@@ -191,6 +204,9 @@ func (s *session) events(evs []emulator.Event, eo eventOpts, owner *endpointRec)
 		ev := &evs[i]
 		if ev.Kind == emulator.KindEndpointCreated && s.byCore[ev.Endpoint] == nil {
 			s.track(ev, owner)
+		}
+		if eo.kinds != nil && !eo.kinds.has(kindToProto(ev.Kind)) {
+			continue // filtered out: not worth converting
 		}
 		if p := eventToProto(ev, s, eo); p != nil {
 			out = append(out, p)

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// BenchmarkBatchLifecycles runs whole connection lifecycles (handshake,
+// a segment each way, both closes, TIME-WAIT expiry) through the gRPC API
+// in-process, 100 per Batch, and reports lifecycles/s.
+func BenchmarkBatchLifecycles(b *testing.B) {
+	h := newHarness(&testing.T{}, Limits{})
+	const perBatch = 100
+	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
+	server := []*pb.BatchOperation{
+		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
+		{Operation: &pb.BatchOperation_Listen{Listen: &pb.ListenRequest{Name: "sessions/bench/endpoints/server"}}},
+	}
+	if _, err := h.c.Batch(h.ctx, &pb.BatchRequest{Session: "sessions/bench", Operations: server}); err != nil {
+		b.Fatal(err)
+	}
+	idle := &pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}}}}
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		var ops []*pb.BatchOperation
+		for range perBatch {
+			n++
+			client := fmt.Sprintf("sessions/bench/endpoints/c%d", n)
+			child := fmt.Sprintf("sessions/bench/endpoints/server-%d", n)
+			ops = append(ops,
+				&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: fmt.Sprintf("c%d", n), Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1+n%60000))}}}},
+				&pb.BatchOperation{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: client, Remote: addr("10.0.0.2", 80), Data: []byte("ping")}}},
+				idle,
+				&pb.BatchOperation{Operation: &pb.BatchOperation_Send{Send: &pb.SendRequest{Name: child, Data: []byte("pong")}}},
+				&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: client}}},
+				&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: child}}},
+				idle,
+				&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: client}}},
+				&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: child}}},
+			)
+		}
+		r, err := h.c.Batch(h.ctx, &pb.BatchRequest{Session: "sessions/bench", Operations: ops, Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_STATE_CHANGE}, OmitExplanations: true})
+		if err != nil || r.FailedOperation != nil {
+			b.Fatalf("%v %v", err, r.GetResults()[len(r.GetResults())-1].GetError())
+		}
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lifecycles/s")
+}
