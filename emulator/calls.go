@@ -41,7 +41,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 	ep.accepted = true
 	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
 	s.callEvent(ep, CallOpenActive, len(data))
-	s.conns[connKey(lid, rid)] = ep
+	s.route(connKey(lid, rid), ep)
 	iss := s.isn.iss(s.now, local, remote)
 	if s.cfg.FixedISS != nil {
 		iss = *s.cfg.FixedISS
@@ -324,6 +324,6 @@ func (s *Session) OpenActive(id EndpointID, remote netip.AddrPort) ([]Event, err
 	if wasListening {
 		delete(s.listeners, ep.Local)
 	}
-	s.conns[connKey(ep.Local, rid)] = ep
+	s.route(connKey(ep.Local, rid), ep)
 	return s.since(start), nil
 }

@@ -27,7 +27,7 @@ const (
 type item struct {
 	at     time.Duration
 	order  uint64
-	ep     *tcp.Endpoint
+	ep     *tcp.Endpoint // a timer's endpoint; a delivery's guessed receiver (or nil)
 	gen    uint32
 	flight uint32
 	kind   itemKind
@@ -314,7 +314,7 @@ func (s *Session) run(src int) {
 		// is freed only afterwards, so the replies it causes cannot take
 		// it; if they grow s.flights, the old array still holds it intact.
 		s.cause = CauseSegment
-		s.arrive(&s.flights[it.flight])
+		s.arriveGuessed(&s.flights[it.flight], it.ep)
 		s.flights[it.flight] = tcp.Segment{}
 		s.freeFlights = append(s.freeFlights, it.flight)
 	case itemTimer:

@@ -18,8 +18,36 @@ func (s *Session) transmit(seg *tcp.Segment) {
 	s.deliverAt(seg, s.now+s.cfg.Delay)
 }
 
+// transmitFrom is transmit for a segment an endpoint sent. Its item
+// carries a guess at the receiving endpoint — the one the sender's last
+// segment reached — so that arrival can skip the 4-tuple lookup; arrival
+// checks the guess, and the lookup settles any miss.
+func (s *Session) transmitFrom(from *endpoint, seg *tcp.Segment) {
+	if s.imp != nil {
+		s.transmitImpaired(seg)
+		return
+	}
+	dst := from.peer
+	if dst == nil || !dst.reaches(seg) {
+		dst = s.conns[connKey(seg.Dst, seg.Src)]
+		from.peer = dst
+	}
+	s.deliverTo(seg, s.now+s.cfg.Delay, dst)
+}
+
+// reaches reports whether arrive would hand seg to ep: ep is in conns
+// under seg's 4-tuple.
+func (ep *endpoint) reaches(seg *tcp.Segment) bool {
+	return ep.routed && ep.Local == seg.Dst && ep.Remote == seg.Src
+}
+
 // deliverAt schedules seg to arrive at its destination at time at.
 func (s *Session) deliverAt(seg *tcp.Segment, at time.Duration) {
+	s.deliverTo(seg, at, nil)
+}
+
+// deliverTo is deliverAt with a guess at the receiving endpoint (or nil).
+func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	if at < s.now {
 		// now + delay overflowed (a clock advanced near the largest
 		// Duration): the segment arrives past the end of virtual time,
@@ -35,8 +63,24 @@ func (s *Session) deliverAt(seg *tcp.Segment, at time.Duration) {
 		idx = uint32(len(s.flights))
 		s.flights = append(s.flights, *seg)
 	}
-	s.queue.push(item{at: at, order: s.order, kind: itemDeliver, flight: idx}, s.now)
+	it := item{at: at, order: s.order, kind: itemDeliver, flight: idx}
+	if dst != nil {
+		it.ep = &dst.Endpoint
+	}
+	s.queue.push(it, s.now)
 	s.order++
+}
+
+// arriveGuessed is arrive for a segment whose item guessed its receiver.
+func (s *Session) arriveGuessed(seg *tcp.Segment, guess *tcp.Endpoint) {
+	if guess != nil {
+		if ep := owner(guess); ep.reaches(seg) {
+			s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+			ep.Arrive(s.now, seg, s.sink())
+			return
+		}
+	}
+	s.arrive(seg)
 }
 
 // arrive hands a segment to whatever is at its destination: the

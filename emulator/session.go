@@ -71,6 +71,20 @@ type endpoint struct {
 	backlog  int
 	children []EndpointID
 	issFixed *seqnum.Value // the ISS this endpoint (or a listener's children) must use
+	// routed is true while conns maps this endpoint's 4-tuple to it.
+	routed bool
+	// peer is where this endpoint's segments went last (see
+	// Session.deliverTo): a guess, checked when each one arrives.
+	peer *endpoint
+}
+
+// owner is the session's record of an endpoint the machine reports on.
+func owner(ep *tcp.Endpoint) *endpoint { return ep.Owner.(*endpoint) }
+
+// route makes conns map key to ep.
+func (s *Session) route(key uint64, ep *endpoint) {
+	s.conns[key] = ep
+	ep.routed = true
 }
 
 // Session is one isolated world. It is not safe for concurrent use: the
@@ -196,10 +210,12 @@ func (s *Session) newEndpoint(cfg *tcp.Config) *endpoint {
 		children := ep.children[:0]
 		ep.Endpoint.Init(uint32(s.nextID), cfg)
 		ep.cfg, ep.accepted, ep.backlog, ep.children, ep.issFixed = cfg, false, 0, children, nil
+		ep.routed, ep.peer = false, nil
 	} else {
 		ep = &endpoint{cfg: cfg}
 		ep.Endpoint.Init(uint32(s.nextID), cfg)
 	}
+	ep.Owner = ep
 	s.eps[s.nextID] = ep
 	s.nextID++
 	return ep

@@ -23,7 +23,7 @@ func (k *sessionSink) StateChanged(ep *tcp.Endpoint, from, to tcp.State, rule tc
 func (k *sessionSink) Sent(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 	s := k.s()
 	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentSent, Rule: rule, Seg: headerOf(seg)})
-	s.transmit(seg)
+	s.transmitFrom(owner(ep), seg)
 }
 
 func (k *sessionSink) Discarded(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
@@ -60,14 +60,14 @@ func (k *sessionSink) Signal(ep *tcp.Endpoint, err tcp.Error) {
 
 func (k *sessionSink) Fork(l *tcp.Endpoint, syn *tcp.Segment) (*tcp.Endpoint, seqnum.Value) {
 	s := k.s()
-	lst := s.eps[EndpointID(l.ID)]
+	lst := owner(l)
 	if len(lst.children) >= lst.backlog {
 		return nil, 0
 	}
 	child := s.newEndpoint(lst.cfg)
 	child.Local, child.Remote = syn.Dst, syn.Src
 	lst.children = append(lst.children, EndpointID(child.ID))
-	s.conns[connKey(syn.Dst, syn.Src)] = child
+	s.route(connKey(syn.Dst, syn.Src), child)
 	s.emit(Event{Endpoint: EndpointID(child.ID), Kind: KindEndpointCreated, Value: int64(l.ID)})
 	return &child.Endpoint, s.forkISS(lst, syn)
 }
@@ -81,20 +81,21 @@ func (k *sessionSink) Reopen(ep *tcp.Endpoint, syn *tcp.Segment, minISS seqnum.V
 }
 
 func (k *sessionSink) Released(ep *tcp.Endpoint) {
-	k.s().released(EndpointID(ep.ID))
+	k.s().released(owner(ep))
 }
 
 // released takes a deleted TCB out of the routing tables. A child that
 // returned to LISTEN leaves at once; a CLOSED endpoint stays inspectable
 // until KeepClosed newer ones have closed.
-func (s *Session) released(id EndpointID) {
-	ep := s.eps[id]
+func (s *Session) released(ep *endpoint) {
+	id := EndpointID(ep.ID)
 	if s.listeners[ep.Local] == ep {
 		delete(s.listeners, ep.Local)
 	}
 	if key := connKey(ep.Local, ep.Remote); s.conns[key] == ep {
 		delete(s.conns, key)
 	}
+	ep.routed = false
 	if ep.Parent != 0 && !ep.accepted {
 		if l, ok := s.eps[EndpointID(ep.Parent)]; ok {
 			l.children = removeID(l.children, id)

@@ -62,6 +62,10 @@ type Endpoint struct {
 	Parent uint32 // the listener that forked this endpoint, or 0
 	Local  AddrID
 	Remote AddrID
+	// Owner is the owner's own record of this endpoint, so that a Sink
+	// handed the endpoint can find it without a lookup. The machine never
+	// reads it; Init clears it.
+	Owner any
 
 	state   State
 	passive bool // SYN-RECEIVED was entered from LISTEN (RFC 9293 MUST-11)
