@@ -164,7 +164,7 @@ func (s *Session) endCall(id EndpointID, c Call, call func(*endpoint, time.Durat
 // its accept queue.
 func (s *Session) resetChildren(l *endpoint) {
 	for _, cid := range append([]EndpointID(nil), l.children...) {
-		if c, ok := s.eps[cid]; ok {
+		if c := s.eps.get(cid); c != nil {
 			c.ResetUnaccepted(s.now, s.sink())
 		}
 	}
@@ -182,7 +182,7 @@ func (s *Session) Accept(listener EndpointID) (EndpointID, error) {
 		return 0, fmt.Errorf("endpoint %d: %w", listener, ErrNotListener)
 	}
 	for _, cid := range l.children {
-		c := s.eps[cid]
+		c := s.eps.get(cid)
 		if c != nil && c.State() != tcp.SynReceived && c.State() != tcp.Closed {
 			s.markAccepted(c)
 			return cid, nil
@@ -193,7 +193,7 @@ func (s *Session) Accept(listener EndpointID) (EndpointID, error) {
 
 func (s *Session) markAccepted(c *endpoint) {
 	c.accepted = true
-	if l, ok := s.eps[EndpointID(c.Parent)]; ok {
+	if l := s.eps.get(EndpointID(c.Parent)); l != nil {
 		l.children = removeID(l.children, EndpointID(c.ID))
 	}
 }
@@ -248,10 +248,8 @@ func (s *Session) Status(id EndpointID) (Status, error) {
 
 // Endpoints lists the endpoints the session still has records of, by ID.
 func (s *Session) Endpoints() []EndpointID {
-	ids := make([]EndpointID, 0, len(s.eps))
-	for id := range s.eps {
-		ids = append(ids, id)
-	}
+	ids := make([]EndpointID, 0, s.eps.len())
+	s.eps.each(func(id EndpointID, _ *endpoint) { ids = append(ids, id) })
 	slices.Sort(ids)
 	return ids
 }

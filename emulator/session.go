@@ -99,7 +99,7 @@ type Session struct {
 	isn     isnGenerator
 	isnNext *seqnum.Value // a floor for the next fork's ISS (TIME-WAIT reopen)
 
-	eps       map[EndpointID]*endpoint
+	eps       epTable
 	nextID    EndpointID
 	conns     map[uint64]*endpoint // local<<32 | remote
 	listeners map[tcp.AddrID]*endpoint
@@ -145,7 +145,7 @@ func New(cfg Config) (*Session, error) {
 		cfg:       cfg,
 		base:      base,
 		isn:       newISNGenerator(cfg.Seed),
-		eps:       make(map[EndpointID]*endpoint),
+		eps:       newEPTable(),
 		nextID:    1,
 		conns:     make(map[uint64]*endpoint),
 		listeners: make(map[tcp.AddrID]*endpoint),
@@ -216,7 +216,7 @@ func (s *Session) newEndpoint(cfg *tcp.Config) *endpoint {
 		ep.Endpoint.Init(uint32(s.nextID), cfg)
 	}
 	ep.Owner = ep
-	s.eps[s.nextID] = ep
+	s.eps.put(s.nextID, ep)
 	s.nextID++
 	return ep
 }
@@ -233,8 +233,8 @@ func (s *Session) endpointConfig(o EndpointOptions) (*tcp.Config, error) {
 }
 
 func (s *Session) lookup(id EndpointID) (*endpoint, error) {
-	ep, ok := s.eps[id]
-	if !ok {
+	ep := s.eps.get(id)
+	if ep == nil {
 		if id > 0 && id < s.nextID {
 			// The TCB was deleted and its record recycled: the RFC's answer.
 			return nil, fmt.Errorf("endpoint %d: %w", id, tcp.ErrConnectionDoesNotExist)

@@ -97,7 +97,7 @@ func (s *Session) released(ep *endpoint) {
 	}
 	ep.routed = false
 	if ep.Parent != 0 && !ep.accepted {
-		if l, ok := s.eps[EndpointID(ep.Parent)]; ok {
+		if l := s.eps.get(EndpointID(ep.Parent)); l != nil {
 			l.children = removeID(l.children, id)
 		}
 	}
@@ -120,8 +120,8 @@ func (s *Session) released(ep *endpoint) {
 }
 
 func (s *Session) recycle(id EndpointID) {
-	if ep, ok := s.eps[id]; ok {
-		delete(s.eps, id)
+	if ep := s.eps.get(id); ep != nil {
+		s.eps.remove(id)
 		s.pool = append(s.pool, ep)
 	}
 }

@@ -1,0 +1,113 @@
+package emulator
+
+// epTable holds the session's endpoint records by ID. IDs are handed out
+// in increasing order and most endpoints live briefly, so the table keeps
+// them in pages of epPageSize consecutive IDs, found through a small map of
+// pages: a lookup is a probe of that small map (which stays in cache) and
+// one array index, where a map of every endpoint would miss cache at each
+// probe once it holds 100,000 of them; registering an endpoint usually
+// touches only the newest page. A page goes when its last endpoint goes, so
+// a long-lived endpoint among short-lived ones costs at most a page
+// (epPageSize pointers) until it is removed.
+type epTable struct {
+	pages map[uint32]*epPage
+	n     int
+	// last is the page used last, and lastKey its key: new IDs all go to
+	// the newest page.
+	last    *epPage
+	lastKey uint32
+	free    []*epPage // emptied pages kept for reuse
+}
+
+const (
+	epPageBits = 6
+	epPageSize = 1 << epPageBits
+	epFreeMax  = 16
+)
+
+type epPage struct {
+	eps [epPageSize]*endpoint
+	n   int // non-nil entries
+}
+
+func newEPTable() epTable { return epTable{pages: make(map[uint32]*epPage)} }
+
+func (t *epTable) page(key uint32) *epPage {
+	if t.last != nil && t.lastKey == key {
+		return t.last
+	}
+	p := t.pages[key]
+	if p != nil {
+		t.last, t.lastKey = p, key
+	}
+	return p
+}
+
+// get returns the record of id, or nil.
+func (t *epTable) get(id EndpointID) *endpoint {
+	if p := t.page(uint32(id) >> epPageBits); p != nil {
+		return p.eps[id&(epPageSize-1)]
+	}
+	return nil
+}
+
+// put registers ep as id.
+func (t *epTable) put(id EndpointID, ep *endpoint) {
+	key := uint32(id) >> epPageBits
+	p := t.page(key)
+	if p == nil {
+		if n := len(t.free); n > 0 {
+			p = t.free[n-1]
+			t.free = t.free[:n-1]
+		} else {
+			p = new(epPage)
+		}
+		t.pages[key] = p
+		t.last, t.lastKey = p, key
+	}
+	slot := &p.eps[id&(epPageSize-1)]
+	if *slot == nil {
+		p.n++
+		t.n++
+	}
+	*slot = ep
+}
+
+// remove forgets id.
+func (t *epTable) remove(id EndpointID) {
+	key := uint32(id) >> epPageBits
+	p := t.page(key)
+	if p == nil {
+		return
+	}
+	slot := &p.eps[id&(epPageSize-1)]
+	if *slot == nil {
+		return
+	}
+	*slot = nil
+	p.n--
+	t.n--
+	if p.n == 0 {
+		delete(t.pages, key)
+		if t.last == p {
+			t.last = nil
+		}
+		if len(t.free) < epFreeMax {
+			t.free = append(t.free, p)
+		}
+	}
+}
+
+// len is how many endpoints the table holds.
+func (t *epTable) len() int { return t.n }
+
+// each calls f for every endpoint, in no particular order.
+func (t *epTable) each(f func(EndpointID, *endpoint)) {
+	for key, p := range t.pages {
+		for i, ep := range p.eps {
+			if ep != nil {
+				f(EndpointID(key<<epPageBits|uint32(i)), ep)
+			}
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package emulator
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestEPTableMatchesAMap drives the paged endpoint table and a plain map
+// with the same puts and removes (IDs handed out in increasing order, most
+// removed soon, some kept long) and checks they always agree.
+func TestEPTableMatchesAMap(t *testing.T) {
+	tab := newEPTable()
+	want := map[EndpointID]*endpoint{}
+	recs := make([]endpoint, 4096)
+	next := EndpointID(1)
+	x := uint64(88172645463325252)
+	rnd := func(n int) int { x ^= x << 13; x ^= x >> 7; x ^= x << 17; return int(x % uint64(n)) }
+	var live []EndpointID
+	for step := 0; step < 200_000; step++ {
+		switch {
+		case rnd(3) > 0 || len(live) == 0:
+			ep := &recs[rnd(len(recs))]
+			tab.put(next, ep)
+			want[next] = ep
+			live = append(live, next)
+			next++
+		default:
+			// Mostly the oldest, sometimes any: long-lived stragglers.
+			i := 0
+			if rnd(10) == 0 {
+				i = rnd(len(live))
+			}
+			id := live[i]
+			live = slices.Delete(live, i, i+1)
+			tab.remove(id)
+			delete(want, id)
+			tab.remove(id) // removing twice is harmless
+		}
+		if step%997 == 0 {
+			if tab.len() != len(want) {
+				t.Fatalf("step %d: len %d, want %d", step, tab.len(), len(want))
+			}
+			n := 0
+			tab.each(func(id EndpointID, ep *endpoint) {
+				n++
+				if want[id] != ep {
+					t.Fatalf("step %d: each gave %d → %p, want %p", step, id, ep, want[id])
+				}
+			})
+			if n != len(want) {
+				t.Fatalf("step %d: each visited %d, want %d", step, n, len(want))
+			}
+		}
+		probe := EndpointID(rnd(int(next) + 64))
+		if got := tab.get(probe); got != want[probe] {
+			t.Fatalf("step %d: get(%d) = %p, want %p", step, probe, got, want[probe])
+		}
+	}
+	if len(tab.pages) > len(want) {
+		t.Errorf("%d pages for %d endpoints: emptied pages were kept", len(tab.pages), len(want))
+	}
+}
