@@ -55,10 +55,18 @@ func (e *Endpoint) arm(t Timer, at time.Duration, s Sink) {
 	s.TimerArmed(e, t, at)
 }
 
+// cancel stops timer t if it is armed. Most calls find it idle; the test
+// is kept small enough to be inlined at each of them.
 func (e *Endpoint) cancel(t Timer, s Sink) {
-	if e.armed&(1<<t) == 0 {
-		return
+	if e.armed&(1<<t) != 0 {
+		e.disarm(t, s)
 	}
+}
+
+// disarm stays out of line so that cancel is inlined.
+//
+//go:noinline
+func (e *Endpoint) disarm(t Timer, s Sink) {
 	e.armed &^= 1 << t
 	e.gen[t]++
 	s.TimerCancelled(e, t)
