@@ -137,24 +137,48 @@ func (p parser) batchOperation(o *pb.BatchOperation) (string, batchStep, error) 
 			return result(r, err, func() *pb.BatchResult { return &pb.BatchResult{Result: &pb.BatchResult_Advance{Advance: r}} }, eventsOf(r))
 		}, err
 	case *pb.BatchOperation_SetPath:
-		return "set_path", unwired("paths"), nil
+		cmd, err := p.setPath(o.SetPath)
+		return "set_path", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.setPath(cmd, eo)
+			return result(r, err, func() *pb.BatchResult { return &pb.BatchResult{Result: &pb.BatchResult_SetPath{SetPath: r}} }, eventsOf(r))
+		}, err
 	case *pb.BatchOperation_DeletePath:
-		return "delete_path", unwired("paths"), nil
+		d := o.DeletePath
+		cmd, err := p.pathRef(d.GetSession(), d.GetSrc(), d.GetDst(), "")
+		return "delete_path", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.deletePath(cmd, eo)
+			return result(r, err, func() *pb.BatchResult { return &pb.BatchResult{Result: &pb.BatchResult_DeletePath{DeletePath: r}} }, eventsOf(r))
+		}, err
 	case *pb.BatchOperation_CreateFaultRule:
-		return "create_fault_rule", unwired("fault rules"), nil
+		cmd, err := p.createFaultRule(o.CreateFaultRule)
+		return "create_fault_rule", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.createFaultRule(cmd, eo)
+			return result(r, err, func() *pb.BatchResult {
+				return &pb.BatchResult{Result: &pb.BatchResult_CreateFaultRule{CreateFaultRule: r}}
+			}, eventsOf(r))
+		}, err
 	case *pb.BatchOperation_DeleteFaultRule:
-		return "delete_fault_rule", unwired("fault rules"), nil
+		cmd, err := p.faultRule(o.DeleteFaultRule.GetName(), "")
+		return "delete_fault_rule", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.deleteFaultRule(cmd, eo)
+			return result(r, err, func() *pb.BatchResult {
+				return &pb.BatchResult{Result: &pb.BatchResult_DeleteFaultRule{DeleteFaultRule: r}}
+			}, eventsOf(r))
+		}, err
 	case *pb.BatchOperation_Cut:
-		return "cut", unwired("partitions"), nil
+		cmd, err := p.cut(o.Cut)
+		return "cut", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.cut(cmd, eo)
+			return result(r, err, func() *pb.BatchResult { return &pb.BatchResult{Result: &pb.BatchResult_Cut{Cut: r}} }, eventsOf(r))
+		}, err
 	case *pb.BatchOperation_Heal:
-		return "heal", unwired("partitions"), nil
+		cmd, err := p.heal(o.Heal)
+		return "heal", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			r, err := s.heal(cmd, eo)
+			return result(r, err, func() *pb.BatchResult { return &pb.BatchResult{Result: &pb.BatchResult_Heal{Heal: r}} }, eventsOf(r))
+		}, err
 	}
 	return "operation", nil, &invalidArgumentError{violations: []fieldViolation{{"", "set exactly one operation"}}}
-}
-
-// unwired is the step of an operation network.go does not serve yet.
-func unwired(what string) batchStep {
-	return func(*session, eventOpts) (*pb.BatchResult, []*pb.Event, error) { return nil, nil, errNetwork(what) }
 }
 
 // eventer is every response that carries events.
@@ -198,6 +222,30 @@ func eventsOf[R eventer](r R) []*pb.Event {
 			x.Events = nil
 		}
 	case *pb.AdvanceResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.SetPathResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.DeletePathResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.CreateFaultRuleResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.DeleteFaultRuleResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.CutResponse:
+		if x != nil {
+			x.Events = nil
+		}
+	case *pb.HealResponse:
 		if x != nil {
 			x.Events = nil
 		}

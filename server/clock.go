@@ -79,7 +79,7 @@ func (s *session) advance(cmd advanceCmd, eo eventOpts) (*pb.AdvanceResponse, er
 
 func (s *session) inject(cmd injectCmd, eo eventOpts) (*pb.InjectResponse, error) {
 	if cmd.viaNetwork {
-		return nil, fmt.Errorf("%w: inject with via_network needs the session network's paths (issue 3); inject without it delivers at once", errUnimplemented)
+		return nil, errViaNetwork
 	}
 	evs, err := s.em.Inject(cmd.src, cmd.dst, cmd.seg)
 	return &pb.InjectResponse{Events: s.events(evs, eo, nil)}, err

@@ -417,6 +417,7 @@ type eventSource interface {
 	endpointLabel(emulator.EndpointID) string
 	endpointRecord(emulator.EndpointID) *endpointRec
 	Addr(tcp.AddrID) netip.AddrPort
+	faultRuleName(emulator.FaultID) string
 }
 
 // apiSeq is the API's sequence number for a core event: the core counts
@@ -450,6 +451,9 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 	case emulator.KindSegmentDropped:
 		se := segmentEventToProto(ev, src, rule, text)
 		se.Reason = dropTable[ev.Drop]
+		if ev.Drop == emulator.DropRule || ev.Drop == emulator.DropCorrupt {
+			se.FaultRule = src.faultRuleName(emulator.FaultID(ev.Value))
+		}
 		out.Payload = &pb.Event_SegmentDropped{SegmentDropped: se}
 	case emulator.KindSegmentDiscarded:
 		se := segmentEventToProto(ev, src, rule, text)
@@ -458,9 +462,13 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 	case emulator.KindSegmentExternal:
 		out.Payload = &pb.Event_SegmentExternal{SegmentExternal: segmentEventToProto(ev, src, rule, text)}
 	case emulator.KindSegmentDuplicated:
-		out.Payload = &pb.Event_SegmentDuplicated{SegmentDuplicated: segmentEventToProto(ev, src, rule, text)}
+		se := segmentEventToProto(ev, src, rule, text)
+		se.FaultRule = src.faultRuleName(emulator.FaultID(ev.Value)) // 0: the path's draw
+		out.Payload = &pb.Event_SegmentDuplicated{SegmentDuplicated: se}
 	case emulator.KindSegmentDelayed:
-		out.Payload = &pb.Event_SegmentDelayed{SegmentDelayed: segmentEventToProto(ev, src, rule, text)}
+		se := segmentEventToProto(ev, src, rule, text)
+		se.FaultRule = src.faultRuleName(emulator.FaultID(ev.Value))
+		out.Payload = &pb.Event_SegmentDelayed{SegmentDelayed: se}
 	case emulator.KindTimerArmed:
 		out.Payload = &pb.Event_TimerArmed{TimerArmed: &pb.TimerEvent{
 			Timer: timerToProto(ev.Timer), Deadline: durationToProto(time.Duration(ev.Value)), Rule: rule, Explanation: text,

@@ -160,6 +160,12 @@ func (fakeSource) endpointLabel(id emulator.EndpointID) string {
 func (fakeSource) endpointRecord(emulator.EndpointID) *endpointRec {
 	return &endpointRec{session: "s", id: "a", local: netip.MustParseAddrPort("10.0.0.1:1")}
 }
+func (fakeSource) faultRuleName(id emulator.FaultID) string {
+	if id == 0 {
+		return ""
+	}
+	return "sessions/s/faultRules/r"
+}
 func (fakeSource) Addr(id tcp.AddrID) netip.AddrPort {
 	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, 0, byte(id)}), 1000)
 }

@@ -127,6 +127,9 @@ func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateE
 	if len(s.bound) >= lim.MaxEndpointsPerSession { // children do not count: their listener's backlog bounds them
 		return nil, fmt.Errorf("%w: at most %d endpoints per session", errLimit, lim.MaxEndpointsPerSession)
 	}
+	if s.net.peers.byHost[cmd.local.Addr()] != nil {
+		return nil, fmt.Errorf("%s: %v: %w: an attached external peer plays that host", name, cmd.local.Addr(), errAlreadyExists)
+	}
 	if other := s.bound[cmd.local]; other != nil {
 		return nil, fmt.Errorf("%s: %v: %w (by %s)", name, cmd.local, emulator.ErrAddressInUse, endpointName(s.id, other.id))
 	}

@@ -25,6 +25,13 @@ var (
 	errUnimplemented    = errors.New("not implemented yet")
 	errOutOfRange       = errors.New("out of range")
 	errShuttingDown     = errors.New("server is shutting down; reconnect and resume")
+
+	errFaultRuleNotFound = errors.New("fault rule not found")
+	errPathNotFound      = errors.New("no path of its own")
+	// errViaNetwork: the emulator cannot yet send a segment into the
+	// network on behalf of an external host (it has Inject, which
+	// delivers at once, and sends only for its own endpoints).
+	errViaNetwork = fmt.Errorf("%w: via_network: the emulator cannot yet send a segment into the network (partitions, fault rules, path) on behalf of an external host; leave via_network false to deliver it at once", errUnimplemented)
 )
 
 // fieldViolation is one bad field of a request, by its path in the
@@ -135,10 +142,14 @@ func classify(err error) (codes.Code, string, []fieldViolation) {
 		inv  *invalidArgumentError
 		cfg  *tcp.ConfigError
 		tcpE tcp.Error
+		pe   *emulator.ParamError
 	)
 	switch {
 	case errors.As(err, &inv):
 		return codes.InvalidArgument, inv.Error(), inv.violations
+	case errors.As(err, &pe):
+		// A backstop: handlers name the request's field (paramViolation).
+		return codes.InvalidArgument, err.Error(), []fieldViolation{{pe.What + "." + pe.Field, pe.Reason}}
 	case errors.As(err, &cfg):
 		field := "profile_overrides." + overrideFieldName(cfg.Field)
 		return codes.InvalidArgument, err.Error(), []fieldViolation{{field, cfg.Reason}}
@@ -147,7 +158,8 @@ func classify(err error) (codes.Code, string, []fieldViolation) {
 	case errors.Is(err, emulator.ErrInvalidAddress), errors.Is(err, emulator.ErrInvalidSegment):
 		return codes.InvalidArgument, err.Error(), nil
 	case errors.Is(err, errSessionNotFound), errors.Is(err, errEndpointNotFound),
-		errors.Is(err, emulator.ErrNoEndpoint):
+		errors.Is(err, emulator.ErrNoEndpoint), errors.Is(err, errFaultRuleNotFound),
+		errors.Is(err, errPathNotFound), errors.Is(err, emulator.ErrNoFault):
 		return codes.NotFound, err.Error(), nil
 	case errors.Is(err, errAlreadyExists), errors.Is(err, emulator.ErrAddressInUse):
 		return codes.AlreadyExists, err.Error(), nil
@@ -158,7 +170,7 @@ func classify(err error) (codes.Code, string, []fieldViolation) {
 		// An RFC 9293 §3.10 answer: quote the RFC's words.
 		return codes.FailedPrecondition, rfcMessage(err, tcpE), nil
 	case errors.Is(err, emulator.ErrTimeInPast), errors.Is(err, emulator.ErrNotListener),
-		errors.Is(err, emulator.ErrNothingAccepted):
+		errors.Is(err, emulator.ErrNothingAccepted), errors.Is(err, errNotExternal):
 		return codes.FailedPrecondition, err.Error(), nil
 	case errors.Is(err, errLimit):
 		return codes.ResourceExhausted, err.Error(), nil

@@ -13,9 +13,10 @@ import (
 // letters, digits and hyphens, starting with a letter.
 
 const (
-	sessionsCollection  = "sessions"
-	endpointsCollection = "endpoints"
-	maxIDLength         = 63
+	sessionsCollection   = "sessions"
+	endpointsCollection  = "endpoints"
+	faultRulesCollection = "faultRules"
+	maxIDLength          = 63
 )
 
 // validID reports whether id is a client-choosable resource ID.

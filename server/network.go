@@ -1,79 +1,102 @@
 package server
 
 import (
-	"context"
 	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
 
-	"google.golang.org/grpc"
-
+	"github.com/tcpemu/tcpemu/emulator"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
 
-// The session network's RPCs — paths, fault rules, partitions and external
-// peers — wait for the emulator's impairment API (issue 3), which is still
-// changing. This file is the seam: each RPC (and each Batch operation of
-// the same kind, see batch.go) answers UNIMPLEMENTED through errNetwork,
-// and wiring one means replacing its body here with the usual parse →
-// apply → session method.
+// The session network — paths (paths.go), fault rules (faults.go),
+// partitions (partitions.go) and external peers (external.go) — lives in
+// the emulator. The server keeps a record beside it of what it was told,
+// for what the emulator does not offer: listing every direction that has
+// its own path and every cut, naming rules by the IDs clients choose, and
+// listing rules that have retired (the emulator forgets them).
 
-// errNetwork says which part of the network is not wired yet.
-func errNetwork(what string) error {
-	return fmt.Errorf("%w: %s are not wired to the emulator yet (issue 3, the session network); the network is perfect and has no delay", errUnimplemented, what)
+// networkRecs is a session's record of its network; guarded by the
+// session's mu.
+type networkRecs struct {
+	paths map[hostPair]bool // directions with their own path
+	cuts  map[hostPair]bool // directions cut
+
+	rules      map[string]*faultRuleRec           // live records, by ID
+	ruleByCore map[emulator.FaultID]*faultRuleRec // every rule ever created, for event names
+	nextRule   uint64                             // creation order of the next rule
+
+	ext   externalLog
+	peers peerClaims
 }
 
-// SetPath is not implemented yet.
-func (s *Server) SetPath(context.Context, *pb.SetPathRequest) (*pb.SetPathResponse, error) {
-	return nil, toStatus(errNetwork("paths"))
+func (n *networkRecs) init() {
+	if n.paths == nil {
+		n.paths = make(map[hostPair]bool)
+		n.cuts = make(map[hostPair]bool)
+		n.rules = make(map[string]*faultRuleRec)
+		n.ruleByCore = make(map[emulator.FaultID]*faultRuleRec)
+		n.peers.byHost = make(map[netip.Addr]*peer)
+	}
 }
 
-// GetPath is not implemented yet.
-func (s *Server) GetPath(context.Context, *pb.GetPathRequest) (*pb.Path, error) {
-	return nil, toStatus(errNetwork("paths"))
+// eventsSince converts the events logged from core seq `before` on: the
+// events a network change caused (usually none).
+func (s *session) eventsSince(before uint64, eo eventOpts) []*pb.Event {
+	if s.em.NextSeq() == before {
+		return nil
+	}
+	after := before - 1 // 0 wraps: "from the start"
+	return s.events(s.em.Events(after), eo, nil)
 }
 
-// ListPaths is not implemented yet.
-func (s *Server) ListPaths(context.Context, *pb.ListPathsRequest) (*pb.ListPathsResponse, error) {
-	return nil, toStatus(errNetwork("paths"))
+// faultRuleName names the rule a core event cites ("" if none).
+func (s *session) faultRuleName(id emulator.FaultID) string {
+	if rec := s.net.ruleByCore[id]; rec != nil {
+		return faultRuleName(s.id, rec.id)
+	}
+	if id == 0 {
+		return ""
+	}
+	return faultRuleName(s.id, fmt.Sprintf("rule-%d", id))
 }
 
-// DeletePath is not implemented yet.
-func (s *Server) DeletePath(context.Context, *pb.DeletePathRequest) (*pb.DeletePathResponse, error) {
-	return nil, toStatus(errNetwork("paths"))
+// pairLess orders directions: by sending host, then receiving host.
+func pairLess(a, b hostPair) int {
+	if c := a.src.Compare(b.src); c != 0 {
+		return c
+	}
+	return a.dst.Compare(b.dst)
 }
 
-// CreateFaultRule is not implemented yet.
-func (s *Server) CreateFaultRule(context.Context, *pb.CreateFaultRuleRequest) (*pb.CreateFaultRuleResponse, error) {
-	return nil, toStatus(errNetwork("fault rules"))
+func sortedPairs(m map[hostPair]bool) []hostPair {
+	out := make([]hostPair, 0, len(m))
+	for p := range m {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, pairLess)
+	return out
 }
 
-// GetFaultRule is not implemented yet.
-func (s *Server) GetFaultRule(context.Context, *pb.GetFaultRuleRequest) (*pb.FaultRule, error) {
-	return nil, toStatus(errNetwork("fault rules"))
+// pairKey is a direction in a page token: "192.0.2.1>192.0.2.2"; the
+// session default is "default".
+func pairKey(p hostPair, def bool) string {
+	if def {
+		return "default"
+	}
+	return p.src.String() + ">" + p.dst.String()
 }
 
-// ListFaultRules is not implemented yet.
-func (s *Server) ListFaultRules(context.Context, *pb.ListFaultRulesRequest) (*pb.ListFaultRulesResponse, error) {
-	return nil, toStatus(errNetwork("fault rules"))
-}
-
-// DeleteFaultRule is not implemented yet.
-func (s *Server) DeleteFaultRule(context.Context, *pb.DeleteFaultRuleRequest) (*pb.DeleteFaultRuleResponse, error) {
-	return nil, toStatus(errNetwork("fault rules"))
-}
-
-// Cut is not implemented yet.
-func (s *Server) Cut(context.Context, *pb.CutRequest) (*pb.CutResponse, error) {
-	return nil, toStatus(errNetwork("partitions"))
-}
-
-// Heal is not implemented yet.
-func (s *Server) Heal(context.Context, *pb.HealRequest) (*pb.HealResponse, error) {
-	return nil, toStatus(errNetwork("partitions"))
-}
-
-// AttachExternalPeer is not implemented yet: segments for external hosts
-// are recorded as EVENT_KIND_SEGMENT_EXTERNAL events, and a harness can
-// answer them with Inject.
-func (s *Server) AttachExternalPeer(grpc.BidiStreamingServer[pb.AttachExternalPeerRequest, pb.AttachExternalPeerResponse]) error {
-	return toStatus(errNetwork("external peers (use Watch for segment_external events and Inject to answer)"))
+func parsePairKey(k string) (hostPair, bool, error) {
+	if k == "default" {
+		return hostPair{}, true, nil
+	}
+	a, b, ok := strings.Cut(k, ">")
+	src, err1 := netip.ParseAddr(a)
+	dst, err2 := netip.ParseAddr(b)
+	if !ok || err1 != nil || err2 != nil {
+		return hostPair{}, false, errBadToken
+	}
+	return hostPair{src, dst}, false, nil
 }

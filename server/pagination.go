@@ -12,9 +12,11 @@ import (
 // list, or a forged one, is INVALID_ARGUMENT.
 
 const (
-	tokenSessions  = "sessions"
-	tokenEndpoints = "endpoints"
-	tokenEvents    = "events"
+	tokenSessions   = "sessions"
+	tokenEndpoints  = "endpoints"
+	tokenEvents     = "events"
+	tokenPaths      = "paths"
+	tokenFaultRules = "faultRules"
 )
 
 func encodePageToken(list, after string) string {

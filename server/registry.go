@@ -85,6 +85,7 @@ type session struct {
 	nextOrd uint64                               // creation order of the next record
 	changed chan struct{}                        // closed and replaced when events are appended
 	gone    bool                                 // deleted: watchers end with NOT_FOUND
+	net     networkRecs                          // paths, cuts, rules, external log, peers (network.go)
 }
 
 // endpointRec is the server's record of a named endpoint: a bound address
@@ -103,7 +104,7 @@ type endpointRec struct {
 }
 
 func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.Lang, now time.Time) *session {
-	return &session{
+	s := &session{
 		id: id, spec: spec, base: em.Profile(), lang: lang, createTime: now,
 		em:      em,
 		eps:     make(map[string]*endpointRec),
@@ -111,6 +112,8 @@ func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.
 		bound:   make(map[netip.AddrPort]*endpointRec),
 		changed: make(chan struct{}),
 	}
+	s.net.init()
+	return s
 }
 
 // apply runs op on a session under its lock — the one way a request
@@ -143,14 +146,12 @@ func (s *session) eventOpts(lang string, omit bool) eventOpts {
 	return eo
 }
 
-// applied finishes a change: segments for external hosts are handed to the
-// network seam, and watchers wake if the log grew.
+// applied finishes a change: segments for external hosts go to the
+// external log (external.go), and watchers and attached peers wake if the
+// log grew.
 func (s *session) applied(before uint64) {
 	if ext := s.em.TakeExternal(); len(ext) > 0 {
-		// No external peer can attach yet (AttachExternalPeer is
-		// unimplemented): the segments are recorded as events and
-		// otherwise dropped, so they do not accumulate.
-		_ = ext
+		s.recordExternal(before, ext)
 	}
 	if s.em.NextSeq() != before {
 		close(s.changed)
@@ -290,6 +291,7 @@ func (s *session) toProto() *pb.Session {
 		Now:              durationToProto(s.em.Now()),
 		LastEventSeq:     s.lastSeq(),
 		EndpointCount:    uint32(len(s.eps)),
+		Partitions:       s.partitionsToProto(),
 		Pending:          uint32(s.em.Pending()),
 	}
 	if s.em.NextSeq() > s.em.FirstSeq() {

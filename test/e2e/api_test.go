@@ -211,10 +211,20 @@ func TestEveryErrorCode(t *testing.T) {
 			_, err := c.CreateSession(ctx, &pb.CreateSessionRequest{})
 			return err
 		}, codes.ResourceExhausted, "at most 2 sessions", ""},
-		{"network not wired", func() error {
-			_, err := c.SetPath(ctx, &pb.SetPathRequest{})
+		{"inject via the network", func() error {
+			_, err := c.Inject(ctx, &pb.InjectRequest{Session: "sessions/e", ViaNetwork: true, Segment: &pb.Segment{Header: &pb.SegmentHeader{
+				Src: &pb.Address{Ip: "192.0.2.9", Port: 9}, Dst: &pb.Address{Ip: "10.0.0.1", Port: 80}}}})
 			return err
-		}, codes.Unimplemented, "paths", ""},
+		}, codes.Unimplemented, "via_network", ""},
+		{"path on a port", func() error {
+			_, err := c.SetPath(ctx, &pb.SetPathRequest{Session: "sessions/e", Path: &pb.Path{
+				Src: &pb.Address{Ip: "10.0.0.1", Port: 80}, Dst: &pb.Address{Ip: "10.0.0.2"}}})
+			return err
+		}, codes.InvalidArgument, "whole hosts", "path.src.port"},
+		{"unknown fault rule", func() error {
+			_, err := c.GetFaultRule(ctx, &pb.GetFaultRuleRequest{Name: "sessions/e/faultRules/nope"})
+			return err
+		}, codes.NotFound, "sessions/e/faultRules/nope", ""},
 		{"bad page token", func() error {
 			_, err := c.ListSessions(ctx, &pb.ListSessionsRequest{PageToken: "garbage"})
 			return err

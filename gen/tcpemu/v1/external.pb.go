@@ -130,13 +130,19 @@ type ExternalPeerAttach struct {
 	// The IP addresses this peer plays ("192.0.2.7"). Each must be external
 	// (no endpoint of the session is bound on it) and claimed by no other
 	// attached peer (ALREADY_EXISTS). They are released when the stream ends.
+	// Empty: the peer plays every external host no other peer claims — it
+	// receives every segment handed out (those for claimed hosts too) and
+	// may send from any external host not claimed by another peer; a session
+	// has at most one such peer at a time.
 	Hosts []string `protobuf:"bytes,2,rep,name=hosts,proto3" json:"hosts,omitempty"`
 	// Language of explanations in the events returned: "en" or "ko"; empty
 	// uses the session's.
 	Language string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`
 	// Also deliver segments that were handed out before the peer attached,
 	// starting after this event seq (0: only segments handed out from now
-	// on). Lets a peer that reconnects miss nothing.
+	// on). Lets a peer that reconnects miss nothing. The server keeps handed
+	// out segments as long as their events stay in the session's log; older
+	// ones end the stream with OUT_OF_RANGE.
 	// uint64: a JSON string in ProtoJSON (JavaScript, Python).
 	AfterSeq      uint64 `protobuf:"varint,4,opt,name=after_seq,json=afterSeq,proto3" json:"after_seq,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -211,8 +217,9 @@ type ExternalPeerSend struct {
 	// The segment. Its src must be one of the claimed hosts.
 	Segment *Segment `protobuf:"bytes,2,opt,name=segment,proto3" json:"segment,omitempty"`
 	// False (the default): it arrives at its dst now, at the current virtual
-	// time. True: it travels the network from src (partitions, fault rules,
-	// the path) and arrives as the clock advances.
+	// time. True would make it travel the network from src (partitions,
+	// fault rules, the path); that is not available yet and is answered
+	// with an UNIMPLEMENTED error in ExternalPeerSent.
 	ViaNetwork    bool `protobuf:"varint,3,opt,name=via_network,json=viaNetwork,proto3" json:"via_network,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
