@@ -25,13 +25,12 @@ const (
 // total order: by time, then by the order they were scheduled in — never
 // by map or heap accident.
 type item struct {
-	at     time.Duration
-	order  uint64
-	ep     *tcp.Endpoint // a timer's endpoint; a delivery's guessed receiver (or nil)
-	gen    uint32
-	flight uint32
-	kind   itemKind
-	timer  tcp.Timer
+	at    time.Duration
+	order uint64
+	ep    *tcp.Endpoint // a timer's endpoint; a delivery's guessed receiver (or nil)
+	arg   uint32        // a timer's generation; a delivery's slot in Session.flights
+	kind  itemKind
+	timer tcp.Timer
 }
 
 func (a *item) before(b *item) bool {
@@ -203,44 +202,52 @@ func (h *itemHeap) push(it item) {
 	h.up()
 }
 
-// up sifts the last item up to its place.
+// up sifts the last item up to its place, moving each parent it passes
+// down one level rather than swapping.
 func (h *itemHeap) up() {
 	q := *h
 	i := len(q) - 1
+	it := q[i]
 	for i > 0 {
 		p := (i - 1) / 2
-		if !q[i].before(&q[p]) {
+		if !it.before(&q[p]) {
 			break
 		}
-		q[i], q[p] = q[p], q[i]
+		q[i] = q[p]
 		i = p
 	}
+	q[i] = it
 }
 
+// pop removes the least item: the last item is sifted down from the root,
+// each smaller child it passes moving up one level.
 func (h *itemHeap) pop() item {
 	q := *h
 	top := q[0]
 	n := len(q) - 1
-	q[0] = q[n]
+	last := q[n]
 	q[n] = item{}
 	q = q[:n]
+	*h = q
+	if n == 0 {
+		return top
+	}
 	i := 0
 	for {
-		l := 2*i + 1
-		if l >= n {
+		m := 2*i + 1
+		if m >= n {
 			break
 		}
-		m := l
-		if r := l + 1; r < n && q[r].before(&q[l]) {
+		if r := m + 1; r < n && q[r].before(&q[m]) {
 			m = r
 		}
-		if !q[m].before(&q[i]) {
+		if !q[m].before(&last) {
 			break
 		}
-		q[i], q[m] = q[m], q[i]
+		q[i] = q[m]
 		i = m
 	}
-	*h = q
+	q[i] = last
 	return top
 }
 
@@ -251,7 +258,7 @@ func (it *item) live() bool {
 		return true
 	}
 	_, armed := it.ep.Deadline(it.timer)
-	return armed && it.ep.TimerGen(it.timer) == it.gen
+	return armed && it.ep.TimerGen(it.timer) == it.arg
 }
 
 // next drops stale items and returns the first live one and where it is
@@ -314,13 +321,13 @@ func (s *Session) run(src int) {
 		// is freed only afterwards, so the replies it causes cannot take
 		// it; if they grow s.flights, the old array still holds it intact.
 		s.cause = CauseSegment
-		s.arriveGuessed(&s.flights[it.flight], it.ep)
-		s.flights[it.flight] = tcp.Segment{}
-		s.freeFlights = append(s.freeFlights, it.flight)
+		s.arriveGuessed(&s.flights[it.arg], it.ep)
+		s.flights[it.arg] = tcp.Segment{}
+		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer
 		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
-		it.ep.OnTimer(s.now, it.timer, it.gen, s.sink())
+		it.ep.OnTimer(s.now, it.timer, it.arg, s.sink())
 	}
 }
 

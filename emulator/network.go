@@ -63,7 +63,7 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 		idx = uint32(len(s.flights))
 		s.flights = append(s.flights, *seg)
 	}
-	it := item{at: at, order: s.order, kind: itemDeliver, flight: idx}
+	it := item{at: at, order: s.order, kind: itemDeliver, arg: idx}
 	if dst != nil {
 		it.ep = &dst.Endpoint
 	}

@@ -41,7 +41,7 @@ func (k *sessionSink) Noted(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 func (k *sessionSink) TimerArmed(ep *tcp.Endpoint, t tcp.Timer, at time.Duration) {
 	s := k.s()
 	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindTimerArmed, Timer: t, Value: int64(at)})
-	s.queue.push(item{at: at, order: s.order, ep: ep, gen: ep.TimerGen(t), kind: itemTimer, timer: t}, s.now)
+	s.queue.push(item{at: at, order: s.order, ep: ep, arg: ep.TimerGen(t), kind: itemTimer, timer: t}, s.now)
 	s.order++
 }
 
