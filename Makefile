@@ -17,8 +17,8 @@ build:
 run: build
 	$(BIN)/emud
 
-## test: everything CI checks — vet, gofmt, the import rules and the race-enabled test suite.
-test: buf-lint gencheck vet fmtcheck race
+## test: everything CI checks — vet, gofmt, the import rules, the race-enabled test suite and the Node example (when node is installed).
+test: buf-lint gencheck vet fmtcheck race example-node
 
 vet:
 	$(GO) vet $(PKGS)
@@ -31,6 +31,26 @@ race:
 	$(GO) test -race -count=1 $(PKGS)
 
 lint: vet fmtcheck
+
+## example-node: the Node harness in examples/node (npm ci, node --test) against a freshly built emud on a
+## unix socket, stopped afterwards. Skipped, with a note, on a machine without node and npm.
+.PHONY: example-node
+example-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "example-node: skipping: node not installed (examples/node needs node >= 18 and npm)"; \
+		exit 0; \
+	fi; \
+	set -e; \
+	tmp=$$(mktemp -d /tmp/emud-node.XXXXXX); pid=; \
+	trap 'if [ -n "$$pid" ]; then kill "$$pid" 2>/dev/null || true; wait "$$pid" 2>/dev/null || true; fi; rm -rf "$$tmp"' EXIT; \
+	$(GO) build -o "$$tmp/emud" ./cmd/emud; \
+	"$$tmp/emud" --listen "unix:$$tmp/emud.sock" --log-level warn 2>"$$tmp/emud.log" & pid=$$!; \
+	for i in $$(seq 100); do [ -S "$$tmp/emud.sock" ] && break; sleep 0.1; done; \
+	if [ ! -S "$$tmp/emud.sock" ]; then echo "example-node: emud did not start:"; cat "$$tmp/emud.log"; exit 1; fi; \
+	cd examples/node; \
+	npm ci --no-audit --no-fund --loglevel=error; \
+	echo "example-node: node --test against emud on unix:$$tmp/emud.sock"; \
+	EMUD_ADDR="unix:$$tmp/emud.sock" node --test
 
 ## bench: the core benchmarks with their figures (lifecycles/s, segments/s, allocs/segment, B/endpoint).
 bench:
