@@ -45,7 +45,12 @@ type options struct {
 	shutdownTimeout time.Duration
 	limits          server.Limits
 	showVersion     bool
+	pprof           string
 }
+
+// hiddenFlags are left out of --help: tools for the project's own
+// measurements, not for users.
+var hiddenFlags = map[string]bool{"pprof": true}
 
 // flags defines the command line; every flag can also be set with the
 // environment variable EMUD_<NAME> (upper case, '-' → '_'); the command
@@ -66,10 +71,19 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.limits.MaxBatchOperations, "max-batch-operations", d.MaxBatchOperations, "operations in one Batch")
 	fs.IntVar(&o.limits.MaxLogEvents, "max-log-events", d.MaxLogEvents, "events each session keeps in its log (older ones are trimmed)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
+	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this loopback host:port (hidden: for profiling emud)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: emud [flags]\n\nServes the tcpemu gRPC API (tcpemu.v1.EmulatorService).\n"+
 			"Every flag may also be set as EMUD_<FLAG> (e.g. EMUD_LISTEN=unix:/tmp/emud.sock).\n\nFlags:\n")
-		fs.PrintDefaults()
+		visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
+		visible.SetOutput(fs.Output())
+		fs.VisitAll(func(f *flag.Flag) {
+			if !hiddenFlags[f.Name] {
+				visible.Var(f.Value, f.Name, f.Usage)
+				visible.Lookup(f.Name).DefValue = f.DefValue
+			}
+		})
+		visible.PrintDefaults()
 	}
 	return fs
 }
@@ -172,6 +186,14 @@ func serve(o options, log zerolog.Logger) error {
 	lis, err := listen(o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
+	}
+	if o.pprof != "" {
+		stopPprof, err := servePprof(o.pprof, log)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		defer stopPprof()
 	}
 	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion()})
 	gs := server.NewGRPCServer(srv)
