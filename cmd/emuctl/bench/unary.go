@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"google.golang.org/grpc"
+
+	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// The bare echo server the unary figure is compared with: gRPC-go with no
+// interceptors, one method that returns its request. It speaks the same
+// message as the emud call (a GetSessionRequest), so only the server's
+// work differs.
+const echoMethod = "/tcpemu.bench.Echo/Echo"
+
+var echoService = grpc.ServiceDesc{
+	ServiceName: "tcpemu.bench.Echo",
+	HandlerType: (*any)(nil),
+	Methods: []grpc.MethodDesc{{
+		MethodName: "Echo",
+		Handler: func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			in := new(pb.GetSessionRequest)
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			return in, nil
+		},
+	}},
+}
+
+// startEcho serves the echo on the same kind of transport as addr: a
+// loopback port, or a unix socket in a temporary directory.
+func startEcho(addr string) (echoAddr string, stop func(), err error) {
+	var lis net.Listener
+	var dir string
+	if strings.HasPrefix(addr, "unix:") {
+		if dir, err = os.MkdirTemp("", "emuctl-echo"); err != nil {
+			return "", nil, err
+		}
+		path := filepath.Join(dir, "echo.sock")
+		lis, err = net.Listen("unix", path)
+		echoAddr = "unix:" + path
+	} else {
+		lis, err = net.Listen("tcp", "127.0.0.1:0")
+		if err == nil {
+			echoAddr = lis.Addr().String()
+		}
+	}
+	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		return "", nil, fmt.Errorf("echo server: %w", err)
+	}
+	gs := grpc.NewServer()
+	gs.RegisterService(&echoService, struct{}{})
+	go func() { _ = gs.Serve(lis) }()
+	return echoAddr, func() {
+		gs.Stop()
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+// callRate runs call from n goroutines until the deadline and returns the
+// completed calls per second.
+func callRate(n int, d time.Duration, call func(worker int) error) (float64, error) {
+	counts := make([]uint64, n)
+	errs := make([]error, n)
+	start := time.Now()
+	deadline := start.Add(d)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if err := call(i); err != nil {
+					errs[i] = err
+					return
+				}
+				counts[i]++
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := firstErr(errs...); err != nil {
+		return 0, err
+	}
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	return float64(total) / elapsed.Seconds(), nil
+}
+
+func (b *bench) unary(ctx context.Context) error {
+	n := b.o.Concurrency
+	if n <= 0 {
+		n = 32
+	}
+	b.r.Concurrency = n
+	nconns := min(n, 4)
+	cs, err := b.clients(nconns)
+	if err != nil {
+		return err
+	}
+	session, err := b.createSession(ctx, cs[0], "unary")
+	if err != nil {
+		return err
+	}
+	req := &pb.GetSessionRequest{Name: session}
+
+	echoAddr, stop, err := startEcho(b.o.Addr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	echoConns := make([]*grpc.ClientConn, nconns)
+	for i := range echoConns {
+		if echoConns[i], err = cmdutil.Dial(echoAddr); err != nil {
+			return err
+		}
+		defer echoConns[i].Close()
+	}
+	// Warm up both: connections established, code paths hot.
+	warm := min(b.o.Duration/10, time.Second)
+	if _, err := callRate(n, warm, func(i int) error { _, err := cs[i%nconns].GetSession(ctx, req); return err }); err != nil {
+		return fmt.Errorf("GetSession on %s: %w", b.o.Addr, err)
+	}
+	if _, err := callRate(n, warm, func(i int) error { return echoConns[i%nconns].Invoke(ctx, echoMethod, req, new(pb.GetSessionRequest)) }); err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+
+	b.progress("GetSession on emud for %s, %d callers over %d connections", b.o.Duration, n, nconns)
+	cpu := b.startCPU()
+	emud, err := callRate(n, b.o.Duration, func(i int) error { _, err := cs[i%nconns].GetSession(ctx, req); return err })
+	if err != nil {
+		return fmt.Errorf("GetSession on %s: %w", b.o.Addr, err)
+	}
+	cpu.stop()
+	b.progress("echo on %s for %s", echoAddr, b.o.Duration)
+	echo, err := callRate(n, b.o.Duration, func(i int) error {
+		return echoConns[i%nconns].Invoke(ctx, echoMethod, req, new(pb.GetSessionRequest))
+	})
+	if err != nil {
+		return fmt.Errorf("echo: %w", err)
+	}
+	b.r.add("emud_unary_per_second", emud, "calls/s")
+	b.r.add("echo_unary_per_second", echo, "calls/s")
+	b.r.addTarget("unary_ratio", emud/echo, "emud/echo", 0.8, true)
+	cpu.report(b.r)
+	b.r.note("emud: GetSession; echo: a bare gRPC-go server in this process on %s returning the same request message", echoAddr)
+	return nil
+}
