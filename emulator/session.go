@@ -113,6 +113,7 @@ type Session struct {
 	ports   map[netip.Addr]uint16 // next ephemeral port per host
 
 	flights     []tcp.Segment
+	scratch     tcp.Segment // every endpoint's Scratch
 	freeFlights []uint32
 	external    []tcp.Segment
 	imp         *impairments // paths, fault rules, partitions; nil until the first
@@ -215,7 +216,7 @@ func (s *Session) newEndpoint(cfg *tcp.Config) *endpoint {
 		ep = &endpoint{cfg: cfg}
 		ep.Endpoint.Init(uint32(s.nextID), cfg)
 	}
-	ep.Owner = ep
+	ep.Owner, ep.Scratch = ep, &s.scratch
 	s.eps.put(s.nextID, ep)
 	s.nextID++
 	return ep

@@ -66,6 +66,11 @@ type Endpoint struct {
 	// handed the endpoint can find it without a lookup. The machine never
 	// reads it; Init clears it.
 	Owner any
+	// Scratch is where the endpoint builds each segment it hands to
+	// Sink.Sent (see send). The owner may share one among all its
+	// endpoints, since it steps them one at a time; nil costs an
+	// allocation per segment. Init clears it.
+	Scratch *Segment
 
 	state   State
 	passive bool // SYN-RECEIVED was entered from LISTEN (RFC 9293 MUST-11)
@@ -110,9 +115,6 @@ type Endpoint struct {
 	// RFC 5961 §7 challenge-ACK rate limit window.
 	challengeStart time.Duration
 	challengeCount int32
-
-	// out is the segment being handed to the Sink (see send).
-	out Segment
 }
 
 // heldText is a piece of out-of-order text (and possibly a FIN) waiting for

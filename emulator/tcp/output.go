@@ -65,13 +65,17 @@ func (e *Endpoint) sendACK(rule Rule, s Sink) {
 	e.send(&seg, rule, s)
 }
 
-// send hands seg to the sink through e.out rather than through a pointer
-// to seg itself: a pointer passed to an interface method escapes, and every
-// segment would cost a heap allocation.
+// send hands seg to the sink through e.Scratch rather than through a
+// pointer to seg itself: a pointer passed to an interface method escapes,
+// and every segment would cost a heap allocation.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
-	e.out = *seg
-	s.Sent(e, &e.out, rule)
-	e.out.Payload = nil // the sink copied what it keeps; hold no buffer
+	out := e.Scratch
+	if out == nil {
+		out = new(Segment)
+	}
+	*out = *seg
+	s.Sent(e, out, rule)
+	out.Payload = nil // the sink copied what it keeps; hold no buffer
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
