@@ -120,7 +120,7 @@ func (s *Session) Receive(id EndpointID, max int) (data []byte, eof bool, events
 	}
 	start := s.begin()
 	s.callEvent(ep, CallReceive, max)
-	buf := make([]byte, min(max, ep.TCB().RcvQueued))
+	buf := make([]byte, min(max, ep.RcvQueued()))
 	n, eof, rerr := ep.Receive(s.now, buf, s.sink())
 	s.log[start-s.logBase].Value = int64(n)
 	if rerr != nil {

@@ -171,6 +171,10 @@ type TCB struct {
 	Retries           int
 }
 
+// RcvQueued is how many in-order octets wait to be read: TCB().RcvQueued
+// without building the whole snapshot.
+func (e *Endpoint) RcvQueued() int { return len(e.rcvBuf) }
+
 // TCB returns a snapshot of the connection's variables.
 func (e *Endpoint) TCB() TCB {
 	return TCB{
