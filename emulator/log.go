@@ -2,17 +2,24 @@ package emulator
 
 import "github.com/tcpemu/tcpemu/emulator/tcp"
 
-// begin starts a call: it trims the log if it has grown past twice its
-// limit and returns the sequence number the call's first event will get.
-// Trimming happens only here, so the events a call returns stay in one
-// piece until the next call.
+// The log is kept in two buffers: s.log, which new events are appended to
+// (its first event has sequence number s.logBase), and s.older, the events
+// just before it. Once s.log holds more than LogLimit events it becomes
+// s.older, and the older buffer's storage takes the new events: the session
+// keeps between LogLimit and twice LogLimit events (plus one call's) and
+// never copies one to trim — a copy of the kept window on every trim was a
+// second write of every event.
+
+// begin starts a call: it trims the log if the current buffer has grown
+// past the limit and returns the sequence number the call's first event
+// will get. Trimming happens only here, so the events a call returns stay
+// in one piece, in s.log, until the next call.
 func (s *Session) begin() uint64 {
-	if len(s.log) > 2*s.cfg.LogLimit {
-		drop := len(s.log) - s.cfg.LogLimit
-		n := copy(s.log, s.log[drop:])
-		clear(s.log[n:])
-		s.log = s.log[:n]
-		s.logBase += uint64(drop)
+	if len(s.log) > s.cfg.LogLimit {
+		spare := s.older[:0] // events have no pointers: no need to clear
+		s.older = s.log
+		s.logBase += uint64(len(s.log))
+		s.log = spare
 	}
 	return s.logBase + uint64(len(s.log))
 }
@@ -49,7 +56,7 @@ func (s *Session) callFailed(start uint64, err error) error {
 }
 
 // FirstSeq is the sequence number of the oldest event still kept.
-func (s *Session) FirstSeq() uint64 { return s.logBase }
+func (s *Session) FirstSeq() uint64 { return s.logBase - uint64(len(s.older)) }
 
 // NextSeq is the sequence number the next event will get.
 func (s *Session) NextSeq() uint64 { return s.logBase + uint64(len(s.log)) }
@@ -59,14 +66,21 @@ func (s *Session) NextSeq() uint64 { return s.logBase + uint64(len(s.log)) }
 // valid until the next call; copy it to keep it.
 func (s *Session) Events(afterSeq uint64) []Event {
 	first := afterSeq + 1
-	if afterSeq == ^uint64(0) || first < s.logBase {
-		first = s.logBase
+	if oldest := s.FirstSeq(); afterSeq == ^uint64(0) || first < oldest {
+		first = oldest
 	}
 	if first >= s.NextSeq() {
 		return nil
 	}
-	return s.log[first-s.logBase:]
+	if first >= s.logBase {
+		return s.log[first-s.logBase:]
+	}
+	// The range starts in the older buffer: join the two in a buffer of
+	// the session's own, kept for the next time.
+	older := s.older[len(s.older)-int(s.logBase-first):]
+	s.joined = append(append(s.joined[:0], older...), s.log...)
+	return s.joined
 }
 
 // AllEvents returns every kept event (valid until the next call).
-func (s *Session) AllEvents() []Event { return s.log }
+func (s *Session) AllEvents() []Event { return s.Events(^uint64(0)) }

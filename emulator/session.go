@@ -120,6 +120,8 @@ type Session struct {
 
 	log     []Event
 	logBase uint64
+	older   []Event // the events just before s.log (log.go)
+	joined  []Event // Events' answer when it spans older and log
 }
 
 // New creates a session.
