@@ -268,6 +268,23 @@ func (s *Session) Inject(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, err
 	return s.since(start), nil
 }
 
+// InjectVia sends a hand-made segment into the network as if the host at
+// src had just sent it: partitions, fault rules and the path from src's host
+// to dst's apply, and it arrives after the path's delay. This is how an
+// external peer's segments travel when they should meet the same network
+// as the emulated endpoints' own.
+func (s *Session) InjectVia(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, error) {
+	if !src.IsValid() || !dst.IsValid() {
+		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
+	}
+	seg.Src, seg.Dst = s.intern(src), s.intern(dst)
+	seg.Payload = append([]byte(nil), seg.Payload...)
+	start := s.begin()
+	s.cause = CauseSegment
+	s.transmit(&seg)
+	return s.since(start), nil
+}
+
 // ISS for a listener's child: fixed by the listener, the session, or the
 // RFC 6528 generator — and above a TIME-WAIT's floor when one reopens.
 func (s *Session) forkISS(l *endpoint, syn *tcp.Segment) seqnum.Value {

@@ -30,7 +30,8 @@ import (
 //	accept name=N listener=N
 //	send ep=N data=TEXT | receive ep=N [max=N] | close ep=N | abort ep=N
 //	status ep=N
-//	inject from=IP:PORT to=IP:PORT flags=SYN,ACK seq=N [ack=N] [win=N] [data=TEXT] [mss=N]
+//	inject from=IP:PORT to=IP:PORT flags=SYN,ACK seq=N [ack=N] [win=N] [data=TEXT] [mss=N] [via]
+//	  (via: sent through the network — paths, rules, partitions — instead of arriving at once)
 //	advance by=D | advance to=D | step | run [max=N]
 //	external      (the segments handed to external hosts since last asked)
 //	path from=IP to=IP [both] [delay=D] [jitter=D] [loss=P] [dup=P] [reorder=P]
@@ -117,7 +118,11 @@ func (h *harness) run(t *testing.T, td *datadriven.TestData) string {
 	case "status":
 		return h.status(args["ep"])
 	case "inject":
-		events, err = h.s.Inject(h.addr(args["from"]), h.addr(args["to"]), h.segment(args))
+		if _, via := args["via"]; via {
+			events, err = h.s.InjectVia(h.addr(args["from"]), h.addr(args["to"]), h.segment(args))
+		} else {
+			events, err = h.s.Inject(h.addr(args["from"]), h.addr(args["to"]), h.segment(args))
+		}
 	case "advance":
 		if v, ok := args["by"]; ok {
 			events, err = h.s.AdvanceBy(h.duration(v), 0)
