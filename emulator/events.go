@@ -36,13 +36,14 @@ const (
 	// Issue 3's impairments (paths and fault rules).
 	KindSegmentDuplicated // the network made a copy of Seg; Value: the fault rule's ID, or 0 for the path's random draw
 	KindSegmentDelayed    // the network held Seg back; Value: the fault rule's ID, or 0 for the path's random draw
+	KindLink              // the link from host Seg.Src to host Seg.Dst (port 0) was cut (Value 1) or healed (Value 0)
 	numKinds
 )
 
 var kindNames = [numKinds]string{
 	"none", "state", "sent", "delivered", "dropped", "discarded", "external",
 	"timer-armed", "timer-fired", "timer-cancelled", "call", "data", "signal",
-	"note", "created", "removed", "duplicated", "delayed",
+	"note", "created", "removed", "duplicated", "delayed", "link",
 }
 
 // String is the kind's short name, as transcripts and the CLI print it.

@@ -294,7 +294,7 @@ func (s *Session) runSpecial(placeholder *tcp.Segment) {
 	case specialCorrupt:
 		s.arriveCorrupt(&sp.seg, sp.rule)
 	case specialPartition:
-		s.setCut(sp.pair, sp.cut)
+		s.setCut(sp.pair, sp.cut, CauseTimer)
 	}
 }
 

@@ -47,7 +47,7 @@ func (s *Session) schedulePartition(a, b netip.Addr, oneWay bool, at time.Durati
 	}
 	for _, p := range pairs {
 		if at <= s.now {
-			s.setCut(p, cut)
+			s.setCut(p, cut, CauseCall)
 			continue
 		}
 		key := s.special(&special{kind: specialPartition, pair: p, cut: cut})
@@ -56,10 +56,20 @@ func (s *Session) schedulePartition(a, b netip.Addr, oneWay bool, at time.Durati
 	return nil
 }
 
-func (s *Session) setCut(p hostPair, cut bool) {
+// setCut cuts or heals one direction and records the change as a link
+// event; cause says whether a call did it now or the clock reached a
+// scheduled time.
+func (s *Session) setCut(p hostPair, cut bool, cause Cause) {
+	if s.imp.cuts[p] == cut {
+		return
+	}
+	ev := Event{Kind: KindLink, Cause: cause, Seg: SegmentHeader{
+		Src: s.intern(netip.AddrPortFrom(p.from, 0)), Dst: s.intern(netip.AddrPortFrom(p.to, 0))}}
 	if cut {
 		s.imp.cuts[p] = true
+		ev.Value = 1
 	} else {
 		delete(s.imp.cuts, p)
 	}
+	s.emit(ev)
 }

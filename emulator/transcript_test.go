@@ -150,7 +150,12 @@ func (h *harness) run(t *testing.T, td *datadriven.TestData) string {
 	case "unfault":
 		err = h.unfaultCmd(args)
 	case "partition", "heal":
+		before := h.s.NextSeq()
 		err = h.partitionCmd(td.Cmd == "partition", args)
+		events = h.s.Events(before - 1) // what a cut or heal happening now logs
+		if before == h.s.NextSeq() {
+			events = nil
+		}
 	case "external":
 		for _, seg := range h.s.TakeExternal() {
 			fmt.Fprintf(&out, "%v > %v %s\n", h.s.Addr(seg.Src), h.s.Addr(seg.Dst), seg.String())

@@ -78,9 +78,10 @@ func (s *session) advance(cmd advanceCmd, eo eventOpts) (*pb.AdvanceResponse, er
 }
 
 func (s *session) inject(cmd injectCmd, eo eventOpts) (*pb.InjectResponse, error) {
+	inject := s.em.Inject
 	if cmd.viaNetwork {
-		return nil, errViaNetwork
+		inject = s.em.InjectVia
 	}
-	evs, err := s.em.Inject(cmd.src, cmd.dst, cmd.seg)
+	evs, err := inject(cmd.src, cmd.dst, cmd.seg)
 	return &pb.InjectResponse{Events: s.events(evs, eo, nil)}, err
 }

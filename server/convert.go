@@ -268,9 +268,7 @@ func discardReason(r tcp.Rule) pb.DropReason {
 	return pb.DropReason_DROP_REASON_IGNORED
 }
 
-// kindTable maps the emulator's event kinds to the API's. KindNote (a rule
-// applied with no other visible effect) has no API kind yet and is not
-// reported; see eventToProto.
+// kindTable maps the emulator's event kinds to the API's.
 var kindTable = [emulator.NumKinds]pb.EventKind{
 	emulator.KindStateChanged:      pb.EventKind_EVENT_KIND_STATE_CHANGE,
 	emulator.KindSegmentSent:       pb.EventKind_EVENT_KIND_SEGMENT_SENT,
@@ -288,6 +286,8 @@ var kindTable = [emulator.NumKinds]pb.EventKind{
 	emulator.KindSignal:            pb.EventKind_EVENT_KIND_ERROR_SIGNALLED,
 	emulator.KindEndpointCreated:   pb.EventKind_EVENT_KIND_ENDPOINT_CREATED,
 	emulator.KindEndpointRemoved:   pb.EventKind_EVENT_KIND_ENDPOINT_REMOVED,
+	emulator.KindNote:              pb.EventKind_EVENT_KIND_NOTE,
+	emulator.KindLink:              pb.EventKind_EVENT_KIND_LINK,
 }
 
 func kindToProto(k emulator.Kind) pb.EventKind {
@@ -424,8 +424,8 @@ type eventSource interface {
 // from 0, the API from 1 (so after_seq 0 means "from the start").
 func apiSeq(coreSeq uint64) uint64 { return coreSeq + 1 }
 
-// eventToProto converts one event; nil for events the API does not report
-// (notes: their rule is already visible through the event beside them).
+// eventToProto converts one event; nil for a kind the API does not know
+// (none today: a test checks every kind has an API kind).
 func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 	kind := kindToProto(ev.Kind)
 	if kind == pb.EventKind_EVENT_KIND_UNSPECIFIED {
@@ -511,6 +511,16 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 		// timeout sent back to LISTEN (RFC 9293 §3.10.7.4): it was in
 		// SYN-RECEIVED.
 		out.Payload = &pb.Event_EndpointRemoved{EndpointRemoved: &pb.EndpointRemoved{LastState: pb.State_STATE_SYN_RECEIVED}}
+	case emulator.KindNote:
+		n := &pb.Note{Rule: rule, Explanation: text}
+		if ev.Seg.Src != 0 || ev.Seg.Dst != 0 {
+			n.Segment = segmentEventToProto(ev, src, "", "").Header
+		}
+		out.Payload = &pb.Event_Note{Note: n}
+	case emulator.KindLink:
+		out.Payload = &pb.Event_Link{Link: &pb.LinkChange{
+			FromHost: src.Addr(ev.Seg.Src).Addr().String(), ToHost: src.Addr(ev.Seg.Dst).Addr().String(), Cut: ev.Value != 0,
+		}}
 	}
 	return out
 }

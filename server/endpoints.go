@@ -297,12 +297,13 @@ func (s *session) connection(ref endpointRef) (emulator.EndpointID, error) {
 }
 
 func (s *session) send(cmd sendCmd, eo eventOpts) (*pb.SendResponse, error) {
+	if cmd.urgent {
+		// A feature the emulator lacks is reported whatever the state.
+		return nil, fmt.Errorf("%w: urgent data (SEND with URGENT) is not modelled by the emulator", errUnimplemented)
+	}
 	id, err := s.connection(cmd.ref)
 	if err != nil {
 		return nil, err
-	}
-	if cmd.urgent {
-		return nil, fmt.Errorf("%w: urgent data (SEND with URGENT) is not modelled by the emulator", errUnimplemented)
 	}
 	evs, err := s.em.Send(id, cmd.data)
 	return &pb.SendResponse{Events: s.events(evs, eo, nil)}, withName(cmd.ref.String(), err)

@@ -28,10 +28,6 @@ var (
 
 	errFaultRuleNotFound = errors.New("fault rule not found")
 	errPathNotFound      = errors.New("no path of its own")
-	// errViaNetwork: the emulator cannot yet send a segment into the
-	// network on behalf of an external host (it has Inject, which
-	// delivers at once, and sends only for its own endpoints).
-	errViaNetwork = fmt.Errorf("%w: via_network: the emulator cannot yet send a segment into the network (partitions, fault rules, path) on behalf of an external host; leave via_network false to deliver it at once", errUnimplemented)
 )
 
 // fieldViolation is one bad field of a request, by its path in the

@@ -42,7 +42,7 @@ func TestErrorMapping(t *testing.T) {
 		{"limit", fmt.Errorf("%w: at most 1 session", errLimit), codes.ResourceExhausted, "at most 1", ""},
 		{"time in past", fmt.Errorf("advance: %w", emulator.ErrTimeInPast), codes.FailedPrecondition, "before the session's clock", ""},
 		{"trimmed", fmt.Errorf("%w: oldest 5", errOutOfRange), codes.OutOfRange, "oldest 5", ""},
-		{"unimplemented", errViaNetwork, codes.Unimplemented, "via_network", ""},
+		{"unimplemented", fmt.Errorf("%w: urgent data", errUnimplemented), codes.Unimplemented, "urgent data", ""},
 		{"unknown fault rule", fmt.Errorf("sessions/s/faultRules/r: %w", errFaultRuleNotFound), codes.NotFound, "fault rule not found", ""},
 		{"no own path", fmt.Errorf("path: %w", errPathNotFound), codes.NotFound, "no path of its own", ""},
 		{"host not external", fmt.Errorf("host: %w", errNotExternal), codes.FailedPrecondition, "not an external host", ""},

@@ -198,7 +198,7 @@ func (p parser) attach(a *pb.ExternalPeerAttach) (attachCmd, error) {
 //     same id, in the same order. A `sent` comes after every `segment`
 //     handed out up to the end of its send's effects, so a peer reading
 //     in order sees cause before answer.
-//   - A refused send (a src the peer does not play, via_network, a bad
+//   - A refused send (a src the peer does not play, a bad
 //     field) is answered by a `sent` with error set and nothing applied;
 //     the stream goes on.
 //
@@ -383,7 +383,8 @@ func searchSeq(segs []externalSeg, after uint64) (int, bool) {
 }
 
 // peerSend applies one ExternalPeerSend: the segment arrives at its dst
-// now, as Inject does. Failures are reported in the answer.
+// now, as Inject does, or travels the network with via_network. Failures
+// are reported in the answer.
 func (s *Server) peerSend(sess *session, cmd attachCmd, snd *pb.ExternalPeerSend) *pb.ExternalPeerSent {
 	out := &pb.ExternalPeerSent{Id: snd.GetId()}
 	var v violations
@@ -395,10 +396,6 @@ func (s *Server) peerSend(sess *session, cmd attachCmd, snd *pb.ExternalPeerSend
 		out.Error = toOperationError(err)
 		return out
 	}
-	if snd.GetViaNetwork() {
-		out.Error = toOperationError(errViaNetwork)
-		return out
-	}
 	resp, err := apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.InjectResponse, error) {
 		h := src.Addr()
 		switch {
@@ -408,7 +405,11 @@ func (s *Server) peerSend(sess *session, cmd attachCmd, snd *pb.ExternalPeerSend
 				"segment.header.src.ip", fmt.Sprintf("%v is not a host this peer plays", h),
 			}}}
 		}
-		evs, err := sess.em.Inject(src, dst, seg)
+		inject := sess.em.Inject
+		if snd.GetViaNetwork() {
+			inject = sess.em.InjectVia
+		}
+		evs, err := inject(src, dst, seg)
 		return &pb.InjectResponse{Events: sess.events(evs, eo, nil)}, err
 	})
 	if err != nil {

@@ -110,6 +110,12 @@ func (d *Describer) Line(ev *emulator.Event) string {
 		if ev.Value != 0 {
 			fmt.Fprintf(&b, " by %s", d.Name(emulator.EndpointID(ev.Value)))
 		}
+	case emulator.KindLink:
+		state := "healed"
+		if ev.Value != 0 {
+			state = "cut"
+		}
+		fmt.Fprintf(&b, " %v > %v %s", d.Addrs.Addr(ev.Seg.Src).Addr(), d.Addrs.Addr(ev.Seg.Dst).Addr(), state)
 	case emulator.KindNote, emulator.KindEndpointRemoved:
 	}
 	if ev.Rule != tcp.RuleNone {

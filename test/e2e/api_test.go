@@ -211,11 +211,10 @@ func TestEveryErrorCode(t *testing.T) {
 			_, err := c.CreateSession(ctx, &pb.CreateSessionRequest{})
 			return err
 		}, codes.ResourceExhausted, "at most 2 sessions", ""},
-		{"inject via the network", func() error {
-			_, err := c.Inject(ctx, &pb.InjectRequest{Session: "sessions/e", ViaNetwork: true, Segment: &pb.Segment{Header: &pb.SegmentHeader{
-				Src: &pb.Address{Ip: "192.0.2.9", Port: 9}, Dst: &pb.Address{Ip: "10.0.0.1", Port: 80}}}})
+		{"urgent data", func() error {
+			_, err := c.Send(ctx, &pb.SendRequest{Name: "sessions/e/endpoints/a", Data: []byte("x"), Urgent: true})
 			return err
-		}, codes.Unimplemented, "via_network", ""},
+		}, codes.Unimplemented, "urgent", ""},
 		{"path on a port", func() error {
 			_, err := c.SetPath(ctx, &pb.SetPathRequest{Session: "sessions/e", Path: &pb.Path{
 				Src: &pb.Address{Ip: "10.0.0.1", Port: 80}, Dst: &pb.Address{Ip: "10.0.0.2"}}})

@@ -224,3 +224,48 @@ func TestPartitionThenHeal(t *testing.T) {
 		t.Fatalf("received %q after the heal", r.Data)
 	}
 }
+
+// Inject with via_network sends an outside host's segment into the network:
+// the path from that host applies (here 40 ms of delay), and a cut link
+// drops it with DROP_REASON_PARTITION and a link event says so.
+func TestInjectViaNetworkMeetsPathAndPartition(t *testing.T) {
+	t.Parallel()
+	d := startEmud(t, "tcp")
+	c, _ := d.client(t)
+	ctx := testContext(t)
+	netSession(t, c, ctx, "via")
+	must[*pb.SetPathResponse](t)(c.SetPath(ctx, &pb.SetPathRequest{Session: "sessions/via", Path: &pb.Path{
+		Src: &pb.Address{Ip: "192.0.2.9"}, Dst: &pb.Address{Ip: "10.0.0.2"}, Delay: durationpb.New(40 * time.Millisecond),
+	}}))
+	syn := &pb.Segment{Header: &pb.SegmentHeader{Src: addr("192.0.2.9", 4000), Dst: addr("10.0.0.2", 80), Seq: 7, Flags: &pb.Flags{Syn: true}, Window: 1000}}
+	inj := must[*pb.InjectResponse](t)(c.Inject(ctx, &pb.InjectRequest{Session: "sessions/via", ViaNetwork: true, Segment: syn}))
+	for _, ev := range inj.Events {
+		if ev.GetSegmentDelivered() != nil {
+			t.Fatalf("a via_network segment was delivered at once: %v", ev)
+		}
+	}
+	arrived := time.Duration(-1)
+	for _, ev := range advanceBy(t, c, ctx, "sessions/via", 100*time.Millisecond) {
+		if ev.GetSegmentDelivered() != nil && ev.Endpoint == "server" {
+			arrived = ev.Time.AsDuration()
+		}
+	}
+	if arrived != 40*time.Millisecond {
+		t.Fatalf("the SYN arrived at %v, want after the path's 40ms", arrived)
+	}
+
+	cut := must[*pb.CutResponse](t)(c.Cut(ctx, &pb.CutRequest{Session: "sessions/via", Partition: &pb.Partition{A: &pb.Address{Ip: "192.0.2.9"}, B: &pb.Address{Ip: "10.0.0.2"}}}))
+	links := 0
+	for _, ev := range cut.Events {
+		if l := ev.GetLink(); l != nil && l.Cut {
+			links++
+		}
+	}
+	if links != 2 {
+		t.Fatalf("cut both ways logged %d link events, want 2: %v", links, cut.Events)
+	}
+	inj = must[*pb.InjectResponse](t)(c.Inject(ctx, &pb.InjectRequest{Session: "sessions/via", ViaNetwork: true, Segment: syn}))
+	if len(drops(inj.Events, pb.DropReason_DROP_REASON_PARTITION)) != 1 {
+		t.Fatalf("a segment sent over a cut link was not dropped for the partition: %v", inj.Events)
+	}
+}

@@ -70,6 +70,13 @@ const (
 	EventKind_EVENT_KIND_ENDPOINT_CREATED EventKind = 14
 	// An endpoint was deleted (Event.endpoint_removed).
 	EventKind_EVENT_KIND_ENDPOINT_REMOVED EventKind = 15
+	// An endpoint applied a rule that changed nothing else visible: data
+	// queued before the handshake completes, out-of-order text held, an old
+	// duplicate ACK ignored, TIME-WAIT restarted (Event.note).
+	EventKind_EVENT_KIND_NOTE EventKind = 16
+	// The link between two hosts was cut or healed, by Cut/Heal now or at the
+	// time they scheduled (Event.link).
+	EventKind_EVENT_KIND_LINK EventKind = 17
 )
 
 // Enum value maps for EventKind.
@@ -91,6 +98,8 @@ var (
 		13: "EVENT_KIND_ERROR_SIGNALLED",
 		14: "EVENT_KIND_ENDPOINT_CREATED",
 		15: "EVENT_KIND_ENDPOINT_REMOVED",
+		16: "EVENT_KIND_NOTE",
+		17: "EVENT_KIND_LINK",
 	}
 	EventKind_value = map[string]int32{
 		"EVENT_KIND_UNSPECIFIED":        0,
@@ -109,6 +118,8 @@ var (
 		"EVENT_KIND_ERROR_SIGNALLED":    13,
 		"EVENT_KIND_ENDPOINT_CREATED":   14,
 		"EVENT_KIND_ENDPOINT_REMOVED":   15,
+		"EVENT_KIND_NOTE":               16,
+		"EVENT_KIND_LINK":               17,
 	}
 )
 
@@ -321,6 +332,8 @@ type Event struct {
 	//	*Event_ErrorSignalled
 	//	*Event_EndpointCreated
 	//	*Event_EndpointRemoved
+	//	*Event_Note
+	//	*Event_Link
 	Payload       isEvent_Payload `protobuf_oneof:"payload"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -526,6 +539,24 @@ func (x *Event) GetEndpointRemoved() *EndpointRemoved {
 	return nil
 }
 
+func (x *Event) GetNote() *Note {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Note); ok {
+			return x.Note
+		}
+	}
+	return nil
+}
+
+func (x *Event) GetLink() *LinkChange {
+	if x != nil {
+		if x, ok := x.Payload.(*Event_Link); ok {
+			return x.Link
+		}
+	}
+	return nil
+}
+
 type isEvent_Payload interface {
 	isEvent_Payload()
 }
@@ -605,6 +636,16 @@ type Event_EndpointRemoved struct {
 	EndpointRemoved *EndpointRemoved `protobuf:"bytes,24,opt,name=endpoint_removed,json=endpointRemoved,proto3,oneof"`
 }
 
+type Event_Note struct {
+	// For EVENT_KIND_NOTE.
+	Note *Note `protobuf:"bytes,25,opt,name=note,proto3,oneof"`
+}
+
+type Event_Link struct {
+	// For EVENT_KIND_LINK.
+	Link *LinkChange `protobuf:"bytes,26,opt,name=link,proto3,oneof"`
+}
+
 func (*Event_StateChange) isEvent_Payload() {}
 
 func (*Event_SegmentSent) isEvent_Payload() {}
@@ -635,6 +676,140 @@ func (*Event_EndpointCreated) isEvent_Payload() {}
 
 func (*Event_EndpointRemoved) isEvent_Payload() {}
 
+func (*Event_Note) isEvent_Payload() {}
+
+func (*Event_Link) isEvent_Payload() {}
+
+// A rule an endpoint applied with no other visible effect.
+type Note struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rule applied, as a citation: "RFC 9293 §3.10.7.4".
+	Rule string `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	// The rule in plain words, in the requested language.
+	Explanation string `protobuf:"bytes,2,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// The segment the rule was about, when there was one (for example the
+	// out-of-order segment being held); unset otherwise.
+	Segment       *SegmentHeader `protobuf:"bytes,3,opt,name=segment,proto3" json:"segment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Note) Reset() {
+	*x = Note{}
+	mi := &file_tcpemu_v1_event_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Note) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Note) ProtoMessage() {}
+
+func (x *Note) ProtoReflect() protoreflect.Message {
+	mi := &file_tcpemu_v1_event_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Note.ProtoReflect.Descriptor instead.
+func (*Note) Descriptor() ([]byte, []int) {
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Note) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *Note) GetExplanation() string {
+	if x != nil {
+		return x.Explanation
+	}
+	return ""
+}
+
+func (x *Note) GetSegment() *SegmentHeader {
+	if x != nil {
+		return x.Segment
+	}
+	return nil
+}
+
+// One direction of the link between two hosts changed.
+type LinkChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The host segments leave from (an IP address, "10.0.0.1").
+	FromHost string `protobuf:"bytes,1,opt,name=from_host,json=fromHost,proto3" json:"from_host,omitempty"`
+	// The host segments go to.
+	ToHost string `protobuf:"bytes,2,opt,name=to_host,json=toHost,proto3" json:"to_host,omitempty"`
+	// True when the direction was cut (its segments are now dropped with
+	// DROP_REASON_PARTITION), false when it was healed.
+	Cut           bool `protobuf:"varint,3,opt,name=cut,proto3" json:"cut,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkChange) Reset() {
+	*x = LinkChange{}
+	mi := &file_tcpemu_v1_event_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkChange) ProtoMessage() {}
+
+func (x *LinkChange) ProtoReflect() protoreflect.Message {
+	mi := &file_tcpemu_v1_event_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkChange.ProtoReflect.Descriptor instead.
+func (*LinkChange) Descriptor() ([]byte, []int) {
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *LinkChange) GetFromHost() string {
+	if x != nil {
+		return x.FromHost
+	}
+	return ""
+}
+
+func (x *LinkChange) GetToHost() string {
+	if x != nil {
+		return x.ToHost
+	}
+	return ""
+}
+
+func (x *LinkChange) GetCut() bool {
+	if x != nil {
+		return x.Cut
+	}
+	return false
+}
+
 // A transition of an endpoint's state machine, with the rule that caused it.
 // Field names avoid `from` and `to`, which are keywords in Python.
 type StateChange struct {
@@ -656,7 +831,7 @@ type StateChange struct {
 
 func (x *StateChange) Reset() {
 	*x = StateChange{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[1]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -668,7 +843,7 @@ func (x *StateChange) String() string {
 func (*StateChange) ProtoMessage() {}
 
 func (x *StateChange) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[1]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -681,7 +856,7 @@ func (x *StateChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateChange.ProtoReflect.Descriptor instead.
 func (*StateChange) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{1}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StateChange) GetFromState() State {
@@ -755,7 +930,7 @@ type SegmentEvent struct {
 
 func (x *SegmentEvent) Reset() {
 	*x = SegmentEvent{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[2]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +942,7 @@ func (x *SegmentEvent) String() string {
 func (*SegmentEvent) ProtoMessage() {}
 
 func (x *SegmentEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[2]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +955,7 @@ func (x *SegmentEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SegmentEvent.ProtoReflect.Descriptor instead.
 func (*SegmentEvent) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{2}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SegmentEvent) GetHeader() *SegmentHeader {
@@ -866,7 +1041,7 @@ type TimerEvent struct {
 
 func (x *TimerEvent) Reset() {
 	*x = TimerEvent{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[3]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -878,7 +1053,7 @@ func (x *TimerEvent) String() string {
 func (*TimerEvent) ProtoMessage() {}
 
 func (x *TimerEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[3]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -891,7 +1066,7 @@ func (x *TimerEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TimerEvent.ProtoReflect.Descriptor instead.
 func (*TimerEvent) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{3}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *TimerEvent) GetTimer() Timer {
@@ -949,7 +1124,7 @@ type CallEvent struct {
 
 func (x *CallEvent) Reset() {
 	*x = CallEvent{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[4]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -961,7 +1136,7 @@ func (x *CallEvent) String() string {
 func (*CallEvent) ProtoMessage() {}
 
 func (x *CallEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[4]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -974,7 +1149,7 @@ func (x *CallEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallEvent.ProtoReflect.Descriptor instead.
 func (*CallEvent) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{4}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *CallEvent) GetCall() Call {
@@ -1023,7 +1198,7 @@ type DataDelivered struct {
 
 func (x *DataDelivered) Reset() {
 	*x = DataDelivered{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[5]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1210,7 @@ func (x *DataDelivered) String() string {
 func (*DataDelivered) ProtoMessage() {}
 
 func (x *DataDelivered) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[5]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1223,7 @@ func (x *DataDelivered) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataDelivered.ProtoReflect.Descriptor instead.
 func (*DataDelivered) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{5}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DataDelivered) GetLength() uint32 {
@@ -1076,7 +1251,7 @@ type ErrorSignalled struct {
 
 func (x *ErrorSignalled) Reset() {
 	*x = ErrorSignalled{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[6]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1263,7 @@ func (x *ErrorSignalled) String() string {
 func (*ErrorSignalled) ProtoMessage() {}
 
 func (x *ErrorSignalled) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[6]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1276,7 @@ func (x *ErrorSignalled) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorSignalled.ProtoReflect.Descriptor instead.
 func (*ErrorSignalled) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{6}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ErrorSignalled) GetError() TcpError {
@@ -1148,7 +1323,7 @@ type EndpointCreated struct {
 
 func (x *EndpointCreated) Reset() {
 	*x = EndpointCreated{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[7]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1335,7 @@ func (x *EndpointCreated) String() string {
 func (*EndpointCreated) ProtoMessage() {}
 
 func (x *EndpointCreated) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[7]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1348,7 @@ func (x *EndpointCreated) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointCreated.ProtoReflect.Descriptor instead.
 func (*EndpointCreated) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{7}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EndpointCreated) GetLocal() *Address {
@@ -1209,7 +1384,7 @@ type EndpointRemoved struct {
 
 func (x *EndpointRemoved) Reset() {
 	*x = EndpointRemoved{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[8]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1221,7 +1396,7 @@ func (x *EndpointRemoved) String() string {
 func (*EndpointRemoved) ProtoMessage() {}
 
 func (x *EndpointRemoved) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[8]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1234,7 +1409,7 @@ func (x *EndpointRemoved) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointRemoved.ProtoReflect.Descriptor instead.
 func (*EndpointRemoved) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{8}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EndpointRemoved) GetLastState() State {
@@ -1270,7 +1445,7 @@ type ListEventsRequest struct {
 
 func (x *ListEventsRequest) Reset() {
 	*x = ListEventsRequest{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[9]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1457,7 @@ func (x *ListEventsRequest) String() string {
 func (*ListEventsRequest) ProtoMessage() {}
 
 func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[9]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1470,7 @@ func (x *ListEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListEventsRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{9}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListEventsRequest) GetParent() string {
@@ -1361,7 +1536,7 @@ type ListEventsResponse struct {
 
 func (x *ListEventsResponse) Reset() {
 	*x = ListEventsResponse{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[10]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1548,7 @@ func (x *ListEventsResponse) String() string {
 func (*ListEventsResponse) ProtoMessage() {}
 
 func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[10]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1561,7 @@ func (x *ListEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListEventsResponse) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{10}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListEventsResponse) GetEvents() []*Event {
@@ -1432,7 +1607,7 @@ type WatchRequest struct {
 
 func (x *WatchRequest) Reset() {
 	*x = WatchRequest{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[11]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1619,7 @@ func (x *WatchRequest) String() string {
 func (*WatchRequest) ProtoMessage() {}
 
 func (x *WatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[11]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1632,7 @@ func (x *WatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchRequest.ProtoReflect.Descriptor instead.
 func (*WatchRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{11}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *WatchRequest) GetSession() string {
@@ -1529,7 +1704,7 @@ type WatchResponse struct {
 
 func (x *WatchResponse) Reset() {
 	*x = WatchResponse{}
-	mi := &file_tcpemu_v1_event_proto_msgTypes[12]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1541,7 +1716,7 @@ func (x *WatchResponse) String() string {
 func (*WatchResponse) ProtoMessage() {}
 
 func (x *WatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_event_proto_msgTypes[12]
+	mi := &file_tcpemu_v1_event_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1554,7 +1729,7 @@ func (x *WatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchResponse.ProtoReflect.Descriptor instead.
 func (*WatchResponse) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{12}
+	return file_tcpemu_v1_event_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *WatchResponse) GetEvents() []*Event {
@@ -1575,7 +1750,7 @@ var File_tcpemu_v1_event_proto protoreflect.FileDescriptor
 
 const file_tcpemu_v1_event_proto_rawDesc = "" +
 	"\n" +
-	"\x15tcpemu/v1/event.proto\x12\ttcpemu.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x13tcpemu/v1/tcp.proto\"\xf1\b\n" +
+	"\x15tcpemu/v1/event.proto\x12\ttcpemu.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x13tcpemu/v1/tcp.proto\"\xc5\t\n" +
 	"\x05Event\x12\x10\n" +
 	"\x03seq\x18\x01 \x01(\x04R\x03seq\x12-\n" +
 	"\x04time\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\x04time\x12\x1a\n" +
@@ -1598,8 +1773,19 @@ const file_tcpemu_v1_event_proto_rawDesc = "" +
 	"\x0edata_delivered\x18\x15 \x01(\v2\x18.tcpemu.v1.DataDeliveredH\x00R\rdataDelivered\x12D\n" +
 	"\x0ferror_signalled\x18\x16 \x01(\v2\x19.tcpemu.v1.ErrorSignalledH\x00R\x0eerrorSignalled\x12G\n" +
 	"\x10endpoint_created\x18\x17 \x01(\v2\x1a.tcpemu.v1.EndpointCreatedH\x00R\x0fendpointCreated\x12G\n" +
-	"\x10endpoint_removed\x18\x18 \x01(\v2\x1a.tcpemu.v1.EndpointRemovedH\x00R\x0fendpointRemovedB\t\n" +
-	"\apayload\"\xc9\x01\n" +
+	"\x10endpoint_removed\x18\x18 \x01(\v2\x1a.tcpemu.v1.EndpointRemovedH\x00R\x0fendpointRemoved\x12%\n" +
+	"\x04note\x18\x19 \x01(\v2\x0f.tcpemu.v1.NoteH\x00R\x04note\x12+\n" +
+	"\x04link\x18\x1a \x01(\v2\x15.tcpemu.v1.LinkChangeH\x00R\x04linkB\t\n" +
+	"\apayload\"p\n" +
+	"\x04Note\x12\x12\n" +
+	"\x04rule\x18\x01 \x01(\tR\x04rule\x12 \n" +
+	"\vexplanation\x18\x02 \x01(\tR\vexplanation\x122\n" +
+	"\asegment\x18\x03 \x01(\v2\x18.tcpemu.v1.SegmentHeaderR\asegment\"T\n" +
+	"\n" +
+	"LinkChange\x12\x1b\n" +
+	"\tfrom_host\x18\x01 \x01(\tR\bfromHost\x12\x17\n" +
+	"\ato_host\x18\x02 \x01(\tR\x06toHost\x12\x10\n" +
+	"\x03cut\x18\x03 \x01(\bR\x03cut\"\xc9\x01\n" +
 	"\vStateChange\x12/\n" +
 	"\n" +
 	"from_state\x18\x01 \x01(\x0e2\x10.tcpemu.v1.StateR\tfromState\x12+\n" +
@@ -1667,7 +1853,7 @@ const file_tcpemu_v1_event_proto_rawDesc = "" +
 	"\x11omit_explanations\x18\a \x01(\bR\x10omitExplanations\"V\n" +
 	"\rWatchResponse\x12(\n" +
 	"\x06events\x18\x01 \x03(\v2\x10.tcpemu.v1.EventR\x06events\x12\x1b\n" +
-	"\tcaught_up\x18\x02 \x01(\bR\bcaughtUp*\xf5\x03\n" +
+	"\tcaught_up\x18\x02 \x01(\bR\bcaughtUp*\x9f\x04\n" +
 	"\tEventKind\x12\x1a\n" +
 	"\x16EVENT_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17EVENT_KIND_STATE_CHANGE\x10\x01\x12\x1b\n" +
@@ -1685,7 +1871,9 @@ const file_tcpemu_v1_event_proto_rawDesc = "" +
 	"\x19EVENT_KIND_DATA_DELIVERED\x10\f\x12\x1e\n" +
 	"\x1aEVENT_KIND_ERROR_SIGNALLED\x10\r\x12\x1f\n" +
 	"\x1bEVENT_KIND_ENDPOINT_CREATED\x10\x0e\x12\x1f\n" +
-	"\x1bEVENT_KIND_ENDPOINT_REMOVED\x10\x0f*R\n" +
+	"\x1bEVENT_KIND_ENDPOINT_REMOVED\x10\x0f\x12\x13\n" +
+	"\x0fEVENT_KIND_NOTE\x10\x10\x12\x13\n" +
+	"\x0fEVENT_KIND_LINK\x10\x11*R\n" +
 	"\x05Cause\x12\x15\n" +
 	"\x11CAUSE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rCAUSE_SEGMENT\x10\x01\x12\x0e\n" +
@@ -1717,73 +1905,78 @@ func file_tcpemu_v1_event_proto_rawDescGZIP() []byte {
 }
 
 var file_tcpemu_v1_event_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_tcpemu_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_tcpemu_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_tcpemu_v1_event_proto_goTypes = []any{
 	(EventKind)(0),              // 0: tcpemu.v1.EventKind
 	(Cause)(0),                  // 1: tcpemu.v1.Cause
 	(DropReason)(0),             // 2: tcpemu.v1.DropReason
 	(*Event)(nil),               // 3: tcpemu.v1.Event
-	(*StateChange)(nil),         // 4: tcpemu.v1.StateChange
-	(*SegmentEvent)(nil),        // 5: tcpemu.v1.SegmentEvent
-	(*TimerEvent)(nil),          // 6: tcpemu.v1.TimerEvent
-	(*CallEvent)(nil),           // 7: tcpemu.v1.CallEvent
-	(*DataDelivered)(nil),       // 8: tcpemu.v1.DataDelivered
-	(*ErrorSignalled)(nil),      // 9: tcpemu.v1.ErrorSignalled
-	(*EndpointCreated)(nil),     // 10: tcpemu.v1.EndpointCreated
-	(*EndpointRemoved)(nil),     // 11: tcpemu.v1.EndpointRemoved
-	(*ListEventsRequest)(nil),   // 12: tcpemu.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),  // 13: tcpemu.v1.ListEventsResponse
-	(*WatchRequest)(nil),        // 14: tcpemu.v1.WatchRequest
-	(*WatchResponse)(nil),       // 15: tcpemu.v1.WatchResponse
-	(*durationpb.Duration)(nil), // 16: google.protobuf.Duration
-	(State)(0),                  // 17: tcpemu.v1.State
-	(*SegmentHeader)(nil),       // 18: tcpemu.v1.SegmentHeader
-	(Timer)(0),                  // 19: tcpemu.v1.Timer
-	(Call)(0),                   // 20: tcpemu.v1.Call
-	(TcpError)(0),               // 21: tcpemu.v1.TcpError
-	(*Address)(nil),             // 22: tcpemu.v1.Address
+	(*Note)(nil),                // 4: tcpemu.v1.Note
+	(*LinkChange)(nil),          // 5: tcpemu.v1.LinkChange
+	(*StateChange)(nil),         // 6: tcpemu.v1.StateChange
+	(*SegmentEvent)(nil),        // 7: tcpemu.v1.SegmentEvent
+	(*TimerEvent)(nil),          // 8: tcpemu.v1.TimerEvent
+	(*CallEvent)(nil),           // 9: tcpemu.v1.CallEvent
+	(*DataDelivered)(nil),       // 10: tcpemu.v1.DataDelivered
+	(*ErrorSignalled)(nil),      // 11: tcpemu.v1.ErrorSignalled
+	(*EndpointCreated)(nil),     // 12: tcpemu.v1.EndpointCreated
+	(*EndpointRemoved)(nil),     // 13: tcpemu.v1.EndpointRemoved
+	(*ListEventsRequest)(nil),   // 14: tcpemu.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),  // 15: tcpemu.v1.ListEventsResponse
+	(*WatchRequest)(nil),        // 16: tcpemu.v1.WatchRequest
+	(*WatchResponse)(nil),       // 17: tcpemu.v1.WatchResponse
+	(*durationpb.Duration)(nil), // 18: google.protobuf.Duration
+	(*SegmentHeader)(nil),       // 19: tcpemu.v1.SegmentHeader
+	(State)(0),                  // 20: tcpemu.v1.State
+	(Timer)(0),                  // 21: tcpemu.v1.Timer
+	(Call)(0),                   // 22: tcpemu.v1.Call
+	(TcpError)(0),               // 23: tcpemu.v1.TcpError
+	(*Address)(nil),             // 24: tcpemu.v1.Address
 }
 var file_tcpemu_v1_event_proto_depIdxs = []int32{
-	16, // 0: tcpemu.v1.Event.time:type_name -> google.protobuf.Duration
+	18, // 0: tcpemu.v1.Event.time:type_name -> google.protobuf.Duration
 	0,  // 1: tcpemu.v1.Event.kind:type_name -> tcpemu.v1.EventKind
-	4,  // 2: tcpemu.v1.Event.state_change:type_name -> tcpemu.v1.StateChange
-	5,  // 3: tcpemu.v1.Event.segment_sent:type_name -> tcpemu.v1.SegmentEvent
-	5,  // 4: tcpemu.v1.Event.segment_delivered:type_name -> tcpemu.v1.SegmentEvent
-	5,  // 5: tcpemu.v1.Event.segment_dropped:type_name -> tcpemu.v1.SegmentEvent
-	5,  // 6: tcpemu.v1.Event.segment_external:type_name -> tcpemu.v1.SegmentEvent
-	5,  // 7: tcpemu.v1.Event.segment_duplicated:type_name -> tcpemu.v1.SegmentEvent
-	5,  // 8: tcpemu.v1.Event.segment_delayed:type_name -> tcpemu.v1.SegmentEvent
-	6,  // 9: tcpemu.v1.Event.timer_armed:type_name -> tcpemu.v1.TimerEvent
-	6,  // 10: tcpemu.v1.Event.timer_fired:type_name -> tcpemu.v1.TimerEvent
-	6,  // 11: tcpemu.v1.Event.timer_cancelled:type_name -> tcpemu.v1.TimerEvent
-	7,  // 12: tcpemu.v1.Event.call:type_name -> tcpemu.v1.CallEvent
-	8,  // 13: tcpemu.v1.Event.data_delivered:type_name -> tcpemu.v1.DataDelivered
-	9,  // 14: tcpemu.v1.Event.error_signalled:type_name -> tcpemu.v1.ErrorSignalled
-	10, // 15: tcpemu.v1.Event.endpoint_created:type_name -> tcpemu.v1.EndpointCreated
-	11, // 16: tcpemu.v1.Event.endpoint_removed:type_name -> tcpemu.v1.EndpointRemoved
-	17, // 17: tcpemu.v1.StateChange.from_state:type_name -> tcpemu.v1.State
-	17, // 18: tcpemu.v1.StateChange.to_state:type_name -> tcpemu.v1.State
-	1,  // 19: tcpemu.v1.StateChange.cause:type_name -> tcpemu.v1.Cause
-	18, // 20: tcpemu.v1.SegmentEvent.header:type_name -> tcpemu.v1.SegmentHeader
-	16, // 21: tcpemu.v1.SegmentEvent.arrival_time:type_name -> google.protobuf.Duration
-	2,  // 22: tcpemu.v1.SegmentEvent.reason:type_name -> tcpemu.v1.DropReason
-	19, // 23: tcpemu.v1.TimerEvent.timer:type_name -> tcpemu.v1.Timer
-	16, // 24: tcpemu.v1.TimerEvent.deadline:type_name -> google.protobuf.Duration
-	20, // 25: tcpemu.v1.CallEvent.call:type_name -> tcpemu.v1.Call
-	21, // 26: tcpemu.v1.CallEvent.error:type_name -> tcpemu.v1.TcpError
-	21, // 27: tcpemu.v1.ErrorSignalled.error:type_name -> tcpemu.v1.TcpError
-	22, // 28: tcpemu.v1.EndpointCreated.local:type_name -> tcpemu.v1.Address
-	22, // 29: tcpemu.v1.EndpointCreated.remote:type_name -> tcpemu.v1.Address
-	17, // 30: tcpemu.v1.EndpointRemoved.last_state:type_name -> tcpemu.v1.State
-	0,  // 31: tcpemu.v1.ListEventsRequest.kinds:type_name -> tcpemu.v1.EventKind
-	3,  // 32: tcpemu.v1.ListEventsResponse.events:type_name -> tcpemu.v1.Event
-	0,  // 33: tcpemu.v1.WatchRequest.kinds:type_name -> tcpemu.v1.EventKind
-	3,  // 34: tcpemu.v1.WatchResponse.events:type_name -> tcpemu.v1.Event
-	35, // [35:35] is the sub-list for method output_type
-	35, // [35:35] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	6,  // 2: tcpemu.v1.Event.state_change:type_name -> tcpemu.v1.StateChange
+	7,  // 3: tcpemu.v1.Event.segment_sent:type_name -> tcpemu.v1.SegmentEvent
+	7,  // 4: tcpemu.v1.Event.segment_delivered:type_name -> tcpemu.v1.SegmentEvent
+	7,  // 5: tcpemu.v1.Event.segment_dropped:type_name -> tcpemu.v1.SegmentEvent
+	7,  // 6: tcpemu.v1.Event.segment_external:type_name -> tcpemu.v1.SegmentEvent
+	7,  // 7: tcpemu.v1.Event.segment_duplicated:type_name -> tcpemu.v1.SegmentEvent
+	7,  // 8: tcpemu.v1.Event.segment_delayed:type_name -> tcpemu.v1.SegmentEvent
+	8,  // 9: tcpemu.v1.Event.timer_armed:type_name -> tcpemu.v1.TimerEvent
+	8,  // 10: tcpemu.v1.Event.timer_fired:type_name -> tcpemu.v1.TimerEvent
+	8,  // 11: tcpemu.v1.Event.timer_cancelled:type_name -> tcpemu.v1.TimerEvent
+	9,  // 12: tcpemu.v1.Event.call:type_name -> tcpemu.v1.CallEvent
+	10, // 13: tcpemu.v1.Event.data_delivered:type_name -> tcpemu.v1.DataDelivered
+	11, // 14: tcpemu.v1.Event.error_signalled:type_name -> tcpemu.v1.ErrorSignalled
+	12, // 15: tcpemu.v1.Event.endpoint_created:type_name -> tcpemu.v1.EndpointCreated
+	13, // 16: tcpemu.v1.Event.endpoint_removed:type_name -> tcpemu.v1.EndpointRemoved
+	4,  // 17: tcpemu.v1.Event.note:type_name -> tcpemu.v1.Note
+	5,  // 18: tcpemu.v1.Event.link:type_name -> tcpemu.v1.LinkChange
+	19, // 19: tcpemu.v1.Note.segment:type_name -> tcpemu.v1.SegmentHeader
+	20, // 20: tcpemu.v1.StateChange.from_state:type_name -> tcpemu.v1.State
+	20, // 21: tcpemu.v1.StateChange.to_state:type_name -> tcpemu.v1.State
+	1,  // 22: tcpemu.v1.StateChange.cause:type_name -> tcpemu.v1.Cause
+	19, // 23: tcpemu.v1.SegmentEvent.header:type_name -> tcpemu.v1.SegmentHeader
+	18, // 24: tcpemu.v1.SegmentEvent.arrival_time:type_name -> google.protobuf.Duration
+	2,  // 25: tcpemu.v1.SegmentEvent.reason:type_name -> tcpemu.v1.DropReason
+	21, // 26: tcpemu.v1.TimerEvent.timer:type_name -> tcpemu.v1.Timer
+	18, // 27: tcpemu.v1.TimerEvent.deadline:type_name -> google.protobuf.Duration
+	22, // 28: tcpemu.v1.CallEvent.call:type_name -> tcpemu.v1.Call
+	23, // 29: tcpemu.v1.CallEvent.error:type_name -> tcpemu.v1.TcpError
+	23, // 30: tcpemu.v1.ErrorSignalled.error:type_name -> tcpemu.v1.TcpError
+	24, // 31: tcpemu.v1.EndpointCreated.local:type_name -> tcpemu.v1.Address
+	24, // 32: tcpemu.v1.EndpointCreated.remote:type_name -> tcpemu.v1.Address
+	20, // 33: tcpemu.v1.EndpointRemoved.last_state:type_name -> tcpemu.v1.State
+	0,  // 34: tcpemu.v1.ListEventsRequest.kinds:type_name -> tcpemu.v1.EventKind
+	3,  // 35: tcpemu.v1.ListEventsResponse.events:type_name -> tcpemu.v1.Event
+	0,  // 36: tcpemu.v1.WatchRequest.kinds:type_name -> tcpemu.v1.EventKind
+	3,  // 37: tcpemu.v1.WatchResponse.events:type_name -> tcpemu.v1.Event
+	38, // [38:38] is the sub-list for method output_type
+	38, // [38:38] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_tcpemu_v1_event_proto_init() }
@@ -1808,6 +2001,8 @@ func file_tcpemu_v1_event_proto_init() {
 		(*Event_ErrorSignalled)(nil),
 		(*Event_EndpointCreated)(nil),
 		(*Event_EndpointRemoved)(nil),
+		(*Event_Note)(nil),
+		(*Event_Link)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1815,7 +2010,7 @@ func file_tcpemu_v1_event_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tcpemu_v1_event_proto_rawDesc), len(file_tcpemu_v1_event_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   13,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

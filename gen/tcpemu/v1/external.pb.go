@@ -217,9 +217,8 @@ type ExternalPeerSend struct {
 	// The segment. Its src must be one of the claimed hosts.
 	Segment *Segment `protobuf:"bytes,2,opt,name=segment,proto3" json:"segment,omitempty"`
 	// False (the default): it arrives at its dst now, at the current virtual
-	// time. True would make it travel the network from src (partitions,
-	// fault rules, the path); that is not available yet and is answered
-	// with an UNIMPLEMENTED error in ExternalPeerSent.
+	// time. True: it travels the network from src (partitions, fault rules,
+	// the path) and arrives when the clock advances.
 	ViaNetwork    bool `protobuf:"varint,3,opt,name=via_network,json=viaNetwork,proto3" json:"via_network,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -748,8 +748,9 @@ func (x *CutRequest) GetLanguage() string {
 // Response message for EmulatorService.Cut.
 type CutResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The events the cut caused, in order (usually none: drops come later, as
-	// segments are sent).
+	// The events the cut caused, in order: a link event per direction cut now
+	// (none for a cut scheduled later; its link events come when the clock
+	// gets there). Drops come later, as segments are sent.
 	Events        []*Event `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -926,9 +927,7 @@ type InjectRequest struct {
 	// False (the default): the segment arrives at dst now, at the current
 	// virtual time, as packetdrill's inbound packets do. True: it is sent
 	// into the network from src and meets partitions, fault rules and the
-	// path like any other segment; it arrives when the clock advances. True
-	// is not available yet (the emulator cannot yet send a segment into the
-	// network on behalf of an outside host): UNIMPLEMENTED.
+	// path like any other segment; it arrives when the clock advances.
 	ViaNetwork bool `protobuf:"varint,3,opt,name=via_network,json=viaNetwork,proto3" json:"via_network,omitempty"`
 	// Language of explanations: "en" or "ko"; empty uses the session's.
 	Language      string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
