@@ -120,8 +120,9 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
               Returned events are filtered to ENDPOINT_REMOVED, which also proves that
               every endpoint reached CLOSED. --batch lifecycles per Batch call, one
               session per --concurrency worker.
-  unary       GetSession calls/s on emud, then calls/s on a bare gRPC-go echo server
-              this tool starts in-process on loopback, and their ratio.
+  unary       GetSession calls/s on emud and calls/s on a bare gRPC-go echo server this
+              tool starts in-process on loopback (or a unix socket, like --addr), in
+              four alternating rounds of --duration/4 each, and their ratio.
   watch       Fills a session's log with --events events, then replays it to one Watch
               subscriber (explanations omitted) for --duration: events/s delivered.
   idle        Creates --endpoints idle ESTABLISHED endpoints (half clients, half a
