@@ -35,7 +35,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 		return 0, nil, fmt.Errorf("connect %v → %v: %w", local, remote, tcp.ErrConnectionAlreadyExists)
 	}
 	start := s.begin()
-	s.AddHost(local.Addr())
+	s.addHostOf(lid)
 	ep := s.newEndpoint(cfg)
 	ep.Local = lid
 	ep.accepted = true

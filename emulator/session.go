@@ -108,6 +108,7 @@ type Session struct {
 	pool      []*endpoint
 
 	addrs   []netip.AddrPort // indexed by tcp.AddrID; 0 is "unspecified"
+	hosted  []bool           // by tcp.AddrID: its host was added (see addHostOf)
 	addrIdx map[netip.AddrPort]tcp.AddrID
 	hosts   map[netip.Addr]bool
 	ports   map[netip.Addr]uint16 // next ephemeral port per host
@@ -153,6 +154,7 @@ func New(cfg Config) (*Session, error) {
 		conns:     make(map[uint64]*endpoint),
 		listeners: make(map[tcp.AddrID]*endpoint),
 		addrs:     []netip.AddrPort{{}},
+		hosted:    []bool{false},
 		addrIdx:   make(map[netip.AddrPort]tcp.AddrID),
 		hosts:     make(map[netip.Addr]bool),
 		ports:     make(map[netip.Addr]uint16),
@@ -187,8 +189,18 @@ func (s *Session) intern(ap netip.AddrPort) tcp.AddrID {
 	}
 	id := tcp.AddrID(len(s.addrs))
 	s.addrs = append(s.addrs, ap)
+	s.hosted = append(s.hosted, false)
 	s.addrIdx[ap] = id
 	return id
+}
+
+// addHostOf is AddHost for the host of an interned address. Hosts are
+// never removed, so only an address's first call touches the hosts map.
+func (s *Session) addHostOf(id tcp.AddrID) {
+	if !s.hosted[id] {
+		s.AddHost(s.addrs[id].Addr())
+		s.hosted[id] = true
+	}
 }
 
 func connKey(local, remote tcp.AddrID) uint64 { return uint64(local)<<32 | uint64(remote) }
