@@ -313,6 +313,15 @@ func (s *Session) OpenActive(id EndpointID, remote netip.AddrPort) ([]Event, err
 	if err != nil {
 		return nil, err
 	}
+	switch {
+	case ep.State() == tcp.Closed:
+		// A CLOSED record is a deleted TCB kept for inspection; reopening
+		// it would hand a live connection to the record recycler.
+		return nil, fmt.Errorf("endpoint %d: %w", id, tcp.ErrConnectionDoesNotExist)
+	case ep.State() != tcp.Listen || ep.Parent != 0:
+		// OPEN on a synchronizing or synchronized connection (§3.10.1).
+		return nil, fmt.Errorf("endpoint %d: %w", id, tcp.ErrConnectionAlreadyExists)
+	}
 	if !remote.IsValid() || remote.Port() == 0 {
 		return nil, fmt.Errorf("open %v: %w", remote, tcp.ErrRemoteSocketUnspecified)
 	}
