@@ -257,15 +257,7 @@ func (s *Session) Endpoints() []EndpointID {
 // Inject delivers a hand-made segment now, as if it had just arrived from
 // the network at seg.Dst (RFC 9293 §3.10.7 applies as to any segment).
 func (s *Session) Inject(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, error) {
-	if !src.IsValid() || !dst.IsValid() {
-		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
-	}
-	seg.Src, seg.Dst = s.intern(src), s.intern(dst)
-	seg.Payload = append([]byte(nil), seg.Payload...)
-	start := s.begin()
-	s.cause = CauseSegment
-	s.arrive(&seg)
-	return s.since(start), nil
+	return s.inject(src, dst, seg, s.arrive)
 }
 
 // InjectVia sends a hand-made segment into the network as if the host at
@@ -274,6 +266,10 @@ func (s *Session) Inject(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, err
 // external peer's segments travel when they should meet the same network
 // as the emulated endpoints' own.
 func (s *Session) InjectVia(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, error) {
+	return s.inject(src, dst, seg, s.transmit)
+}
+
+func (s *Session) inject(src, dst netip.AddrPort, seg tcp.Segment, deliver func(*tcp.Segment)) ([]Event, error) {
 	if !src.IsValid() || !dst.IsValid() {
 		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
 	}
@@ -281,7 +277,7 @@ func (s *Session) InjectVia(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, 
 	seg.Payload = append([]byte(nil), seg.Payload...)
 	start := s.begin()
 	s.cause = CauseSegment
-	s.transmit(&seg)
+	deliver(&seg)
 	return s.since(start), nil
 }
 
