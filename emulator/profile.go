@@ -45,10 +45,11 @@ func ProfileLinux() tcp.Config {
 	// Linux rate-limits challenge ACKs per socket to one per
 	// tcp_invalid_ratelimit (500 ms): two a second.
 	c.ChallengeACKLimit = 2
-	c.RSTOnCloseWithUnreadData = true // tcp_close: data_was_unread
-	c.TimeWaitRestartOnACK = true     // tcp_timewait_state_process
-	c.TimeWaitAcceptSYN = true        // TCP_TW_SYN
-	c.ResendSynAckOnDupSYN = true     // tcp_check_req
+	c.RSTOnCloseWithUnreadData = true                 // tcp_close: data_was_unread
+	c.TimeWaitRestartOnACK = true                     // tcp_timewait_state_process
+	c.TimeWaitAcceptSYN = true                        // TCP_TW_SYN
+	c.ResendSynAckOnDupSYN = true                     // tcp_check_req
+	c.OutOfWindowACKInterval = 500 * time.Millisecond // tcp_invalid_ratelimit
 	return c
 }
 
@@ -94,6 +95,7 @@ type Overrides struct {
 	RFC5961, RFC1337, RSTOnCloseWithUnreadData  *bool
 	TimeWaitRestartOnACK, TimeWaitAcceptSYN     *bool
 	ResendSynAckOnDupSYN                        *bool
+	OutOfWindowACKInterval                      *time.Duration
 	MSS                                         *uint16
 	RcvBuf, SndBuf                              *uint32
 }
@@ -129,6 +131,7 @@ func (o *Overrides) Apply(c *tcp.Config) error {
 	setD(&c.RTOMin, o.RTOMin)
 	setD(&c.RTOMax, o.RTOMax)
 	setD(&c.DelayedACK, o.DelayedACK)
+	setD(&c.OutOfWindowACKInterval, o.OutOfWindowACKInterval)
 	setI(&c.SynRetries, o.SynRetries)
 	setI(&c.SynAckRetries, o.SynAckRetries)
 	setI(&c.DataRetries, o.DataRetries)

@@ -92,6 +92,7 @@ func overridesFromProto(o *pb.ProfileOverrides, field string, v *violations) *em
 	out.RTOMax = dur(o.RtoMax, "rto_max")
 	out.DelayedACK = dur(o.DelayedAck, "delayed_ack")
 	out.UserTimeout = dur(o.UserTimeout, "user_timeout")
+	out.OutOfWindowACKInterval = dur(o.OutOfWindowAckInterval, "out_of_window_ack_interval")
 	count := func(p *uint32, name string, max uint32) *int {
 		if p == nil {
 			return nil
@@ -112,6 +113,9 @@ func overridesFromProto(o *pb.ProfileOverrides, field string, v *violations) *em
 	out.RFC1337 = o.Rfc1337
 	out.RSTOnCloseWithUnreadData = o.RstOnCloseWithUnreadData
 	out.TimeWaitRestartOnACK = o.TimeWaitRestartOnAck
+	out.TimeWaitAcceptSYN = o.TimeWaitAcceptSyn
+	out.ResendSynAckOnDupSYN = o.ResendSynackOnDupSyn
+	out.SndBuf = o.SndBuf
 	if o.Mss != nil {
 		if *o.Mss > math.MaxUint16 {
 			v.add(field+".mss", "must be at most 65535, got %d", *o.Mss)
@@ -137,7 +141,7 @@ func overrideFieldName(coreField string) string {
 func configToProto(c *tcp.Config) *pb.ProfileOverrides {
 	u := func(x int) *uint32 { y := uint32(x); return &y }
 	b := func(x bool) *bool { return &x }
-	mss, rcv := uint32(c.MSS), c.RcvBuf
+	mss, rcv, snd := uint32(c.MSS), c.RcvBuf, c.SndBuf
 	return &pb.ProfileOverrides{
 		Msl:                      durationToProto(c.MSL),
 		TimeWait:                 durationToProto(c.TimeWait),
@@ -154,6 +158,10 @@ func configToProto(c *tcp.Config) *pb.ProfileOverrides {
 		Rfc1337:                  b(c.RFC1337),
 		RstOnCloseWithUnreadData: b(c.RSTOnCloseWithUnreadData),
 		TimeWaitRestartOnAck:     b(c.TimeWaitRestartOnACK),
+		TimeWaitAcceptSyn:        b(c.TimeWaitAcceptSYN),
+		ResendSynackOnDupSyn:     b(c.ResendSynAckOnDupSYN),
+		OutOfWindowAckInterval:   durationToProto(c.OutOfWindowACKInterval),
+		SndBuf:                   &snd,
 		DelayedAck:               durationToProto(c.DelayedACK),
 		UserTimeout:              durationToProto(c.UserTimeout),
 		Mss:                      &mss,

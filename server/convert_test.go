@@ -139,7 +139,6 @@ func TestEffectiveProfileRoundTrips(t *testing.T) {
 		if err := o.Apply(&c); err != nil || len(v.list) > 0 {
 			t.Fatalf("%s: %v %+v", name, err, v.list)
 		}
-		c.TimeWaitAcceptSYN, c.ResendSynAckOnDupSYN, c.SndBuf = base.TimeWaitAcceptSYN, base.ResendSynAckOnDupSYN, base.SndBuf
 		if c != base {
 			t.Fatalf("%s: round trip\n got %+v\nwant %+v", name, c, base)
 		}

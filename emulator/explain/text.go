@@ -133,6 +133,10 @@ var ruleText = [tcp.NumRules][numLangs]string{
 		"The segment failed the acceptability test of RFC 9293 Table 6: it lies outside the receive window RCV.NXT … RCV.NXT+RCV.WND−1, usually an old duplicate of something already received. TCP discarded it and sent <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, so that the sender learns what we actually expect next.",
 		"세그먼트가 RFC 9293 표 6의 수용 가능성 검사를 통과하지 못했습니다. 수신 윈도우 RCV.NXT … RCV.NXT+RCV.WND−1 밖에 있는 것으로, 대개 이미 받은 세그먼트의 오래된 중복입니다. TCP는 이를 버리고 <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>를 보내, 상대가 내가 다음에 기대하는 번호를 알 수 있게 합니다.",
 	},
+	tcp.RuleUnacceptableRateLimited: {
+		"An unacceptable segment without data arrived soon after the last one this endpoint answered, so it was dropped without the usual ACK. Linux answers such segments at most once per tcp_invalid_ratelimit (500 ms): two ends that each find the other's ACKs unacceptable would otherwise ACK each other forever.",
+		"데이터 없는 받아들일 수 없는 세그먼트가 직전에 응답한 것에 이어 곧바로 도착해, 평소처럼 ACK를 보내지 않고 버렸습니다. Linux는 이런 세그먼트에 tcp_invalid_ratelimit(500ms)마다 한 번만 응답합니다. 그렇지 않으면 서로의 ACK를 받아들일 수 없다고 보는 두 끝이 끝없이 ACK를 주고받게 됩니다.",
+	},
 	tcp.RuleUnacceptableRST: {
 		"A RST arrived with a sequence number outside the receive window and was dropped silently. Only a reset that falls inside the window can be trusted to belong to this connection, so an old or blindly guessed RST must not end it (RFC 5961 §3.2), and a RST is never answered.",
 		"수신 윈도우 밖의 시퀀스 번호를 가진 RST가 도착해 조용히 버렸습니다. 윈도우 안에 들어오는 RST만 이 연결의 것이라고 믿을 수 있으므로, 오래되었거나 번호를 무작정 추측한 RST가 연결을 끊게 해서는 안 되며(RFC 5961 §3.2), RST에는 응답하지 않습니다.",

@@ -125,10 +125,32 @@ func (e *Endpoint) unacceptable(now time.Duration, seg *Segment, s Sink) {
 		syn.Options = e.synOptions()
 		e.ackSent(s)
 		s.Sent(e, &syn, RuleRetransmit)
+	case e.oowLimited(now, seg):
+		// Linux (tcp_oow_rate_limited, tcp_invalid_ratelimit): a second
+		// out-of-window segment without data inside the interval is
+		// dropped unanswered, which stops two confused ends from ACKing
+		// each other forever.
+		s.Discarded(e, seg, RuleUnacceptableRateLimited)
 	default:
 		e.sendACK(RuleUnacceptable, s)
 		s.Discarded(e, seg, RuleUnacceptable)
 	}
+}
+
+// oowLimited reports whether the answer to an unacceptable segment falls
+// within the profile's rate limit, and starts a new interval if not. Only
+// segments without text (or with SYN) count: data is always answered.
+func (e *Endpoint) oowLimited(now time.Duration, seg *Segment) bool {
+	iv := e.cfg.OutOfWindowACKInterval
+	if iv == 0 || (len(seg.Payload) > 0 && seg.Flags&SYN == 0) {
+		return false
+	}
+	if e.flags&flagOOWAcked != 0 && now-e.lastOOWAck < iv && now >= e.lastOOWAck {
+		return true
+	}
+	e.flags |= flagOOWAcked
+	e.lastOOWAck = now
+	return false
 }
 
 // trim cuts an acceptable segment down to "the idealized segment that

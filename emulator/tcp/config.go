@@ -54,6 +54,11 @@ type Config struct {
 	// Linux TCP_TW_SYN).
 	TimeWaitAcceptSYN bool
 
+	// OutOfWindowACKInterval rate-limits the ACKs answering unacceptable
+	// segments without data to one per interval per endpoint, as Linux's
+	// tcp_invalid_ratelimit (500 ms) does; zero answers every one, as RFC
+	// 9293 §3.10.7.4 says.
+	OutOfWindowACKInterval time.Duration
 	// ResendSynAckOnDupSYN answers a retransmitted SYN in SYN-RECEIVED by
 	// sending the SYN-ACK again, as Linux does (tcp_check_req). RFC 9293
 	// §3.10.7.4 has a bare ACK sent for it, as for any unacceptable segment.
@@ -101,6 +106,7 @@ func (c *Config) Validate() error {
 		{c.DataRetries >= 0 && c.DataRetries <= 255, "data_retries", "must be 0..255"},
 		{c.SynLinearTimeouts >= 0 && c.SynLinearTimeouts <= 255, "syn_linear_timeouts", "must be 0..255"},
 		{c.ChallengeACKLimit >= 0, "challenge_ack_limit", "must not be negative"},
+		{c.OutOfWindowACKInterval >= 0, "out_of_window_ack_interval", "must not be negative"},
 		{c.DelayedACK >= 0 && c.DelayedACK <= 500*time.Millisecond, "delayed_ack", "must be 0..500ms (RFC 9293 §3.8.6.3)"},
 		{c.MSS >= 1, "mss", "must be at least 1"},
 		{c.RcvBuf >= 1 && c.RcvBuf <= MaxWindow, "rcv_buf", "must be 1..65535 (no window scaling)"},

@@ -53,6 +53,7 @@ const (
 	flagFinReceived                       // the peer's FIN was processed; RCV.NXT is past it
 	flagAckOwed                           // an ACK is due and not yet sent (delayed ACK)
 	flagPeerTimestamps                    // the peer's SYN carried timestamps
+	flagOOWAcked                          // lastOOWAck holds a time
 )
 
 // Endpoint is one TCP endpoint: a listener or a connection with its TCB
@@ -115,6 +116,9 @@ type Endpoint struct {
 	// RFC 5961 §7 challenge-ACK rate limit window.
 	challengeStart time.Duration
 	challengeCount int32
+	// When the last ACK for an unacceptable segment went out (Linux's
+	// out-of-window rate limit; valid when flagOOWAcked is set).
+	lastOOWAck time.Duration
 }
 
 // heldText is a piece of out-of-order text (and possibly a FIN) waiting for

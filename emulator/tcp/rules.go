@@ -54,6 +54,7 @@ const (
 	// SEGMENT ARRIVES in synchronized states, §3.10.7.4, in the RFC's order.
 	RuleUnacceptable
 	RuleUnacceptableRST
+	RuleUnacceptableRateLimited
 	RuleZeroWindowData
 	RuleOutOfOrderHeld
 	RuleRSTChallenge
@@ -134,6 +135,7 @@ var rules = [numRules]ruleInfo{
 
 	RuleUnacceptable:             {"unacceptable", "RFC 9293 §3.10.7.4"},
 	RuleUnacceptableRST:          {"unacceptable-rst", "RFC 9293 §3.10.7.4"},
+	RuleUnacceptableRateLimited:  {"unacceptable-rate-limited", "Linux tcp_oow_rate_limited"},
 	RuleZeroWindowData:           {"zero-window-data", "RFC 9293 §3.10.7.4"},
 	RuleOutOfOrderHeld:           {"out-of-order-held", "RFC 9293 §3.10.7.4"},
 	RuleRSTChallenge:             {"rst-challenge", "RFC 5961 §3.2"},

@@ -296,7 +296,21 @@ type ProfileOverrides struct {
 	RcvWnd *uint32 `protobuf:"varint,19,opt,name=rcv_wnd,json=rcvWnd,proto3,oneof" json:"rcv_wnd,omitempty"`
 	// The default backlog of a listener: how many children may wait in
 	// SYN-RECEIVED at once. Listen may set its own.
-	Backlog       *uint32 `protobuf:"varint,20,opt,name=backlog,proto3,oneof" json:"backlog,omitempty"`
+	Backlog *uint32 `protobuf:"varint,20,opt,name=backlog,proto3,oneof" json:"backlog,omitempty"`
+	// Whether a new SYN whose sequence number is above RCV.NXT may reopen a
+	// connection in TIME-WAIT (RFC 9293 §3.6.1 MAY-2, RFC 6191 §2).
+	// rfc9293: false; linux: true (TCP_TW_SYN).
+	TimeWaitAcceptSyn *bool `protobuf:"varint,21,opt,name=time_wait_accept_syn,json=timeWaitAcceptSyn,proto3,oneof" json:"time_wait_accept_syn,omitempty"`
+	// Whether a retransmitted SYN reaching SYN-RECEIVED is answered with the
+	// SYN,ACK again (Linux tcp_check_req) instead of RFC 9293 §3.10.7.4's
+	// bare ACK for an unacceptable segment. rfc9293: false; linux: true.
+	ResendSynackOnDupSyn *bool `protobuf:"varint,22,opt,name=resend_synack_on_dup_syn,json=resendSynackOnDupSyn,proto3,oneof" json:"resend_synack_on_dup_syn,omitempty"`
+	// At most one ACK per this interval answers unacceptable segments
+	// without data (Linux tcp_invalid_ratelimit, which damps ACK wars).
+	// rfc9293: zero (answer every one, as the RFC says); linux: 500 ms.
+	OutOfWindowAckInterval *durationpb.Duration `protobuf:"bytes,23,opt,name=out_of_window_ack_interval,json=outOfWindowAckInterval,proto3" json:"out_of_window_ack_interval,omitempty"`
+	// How many octets SEND may queue before "insufficient resources".
+	SndBuf        *uint32 `protobuf:"varint,24,opt,name=snd_buf,json=sndBuf,proto3,oneof" json:"snd_buf,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -467,6 +481,34 @@ func (x *ProfileOverrides) GetRcvWnd() uint32 {
 func (x *ProfileOverrides) GetBacklog() uint32 {
 	if x != nil && x.Backlog != nil {
 		return *x.Backlog
+	}
+	return 0
+}
+
+func (x *ProfileOverrides) GetTimeWaitAcceptSyn() bool {
+	if x != nil && x.TimeWaitAcceptSyn != nil {
+		return *x.TimeWaitAcceptSyn
+	}
+	return false
+}
+
+func (x *ProfileOverrides) GetResendSynackOnDupSyn() bool {
+	if x != nil && x.ResendSynackOnDupSyn != nil {
+		return *x.ResendSynackOnDupSyn
+	}
+	return false
+}
+
+func (x *ProfileOverrides) GetOutOfWindowAckInterval() *durationpb.Duration {
+	if x != nil {
+		return x.OutOfWindowAckInterval
+	}
+	return nil
+}
+
+func (x *ProfileOverrides) GetSndBuf() uint32 {
+	if x != nil && x.SndBuf != nil {
+		return *x.SndBuf
 	}
 	return 0
 }
@@ -771,7 +813,7 @@ const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\f\n" +
 	"\n" +
-	"_fixed_isn\"\xb1\t\n" +
+	"_fixed_isn\"\xdb\v\n" +
 	"\x10ProfileOverrides\x12+\n" +
 	"\x03msl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x03msl\x126\n" +
 	"\ttime_wait\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\btimeWait\x12F\n" +
@@ -797,7 +839,11 @@ const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\x03mss\x18\x12 \x01(\rH\tR\x03mss\x88\x01\x01\x12\x1c\n" +
 	"\arcv_wnd\x18\x13 \x01(\rH\n" +
 	"R\x06rcvWnd\x88\x01\x01\x12\x1d\n" +
-	"\abacklog\x18\x14 \x01(\rH\vR\abacklog\x88\x01\x01B\x0e\n" +
+	"\abacklog\x18\x14 \x01(\rH\vR\abacklog\x88\x01\x01\x124\n" +
+	"\x14time_wait_accept_syn\x18\x15 \x01(\bH\fR\x11timeWaitAcceptSyn\x88\x01\x01\x12;\n" +
+	"\x18resend_synack_on_dup_syn\x18\x16 \x01(\bH\rR\x14resendSynackOnDupSyn\x88\x01\x01\x12U\n" +
+	"\x1aout_of_window_ack_interval\x18\x17 \x01(\v2\x19.google.protobuf.DurationR\x16outOfWindowAckInterval\x12\x1c\n" +
+	"\asnd_buf\x18\x18 \x01(\rH\x0eR\x06sndBuf\x88\x01\x01B\x0e\n" +
 	"\f_syn_retriesB\x11\n" +
 	"\x0f_synack_retriesB\x0f\n" +
 	"\r_data_retriesB\x16\n" +
@@ -813,7 +859,11 @@ const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\n" +
 	"\b_rcv_wndB\n" +
 	"\n" +
-	"\b_backlog\"c\n" +
+	"\b_backlogB\x17\n" +
+	"\x15_time_wait_accept_synB\x1b\n" +
+	"\x19_resend_synack_on_dup_synB\n" +
+	"\n" +
+	"\b_snd_buf\"c\n" +
 	"\x14CreateSessionRequest\x12,\n" +
 	"\asession\x18\x01 \x01(\v2\x12.tcpemu.v1.SessionR\asession\x12\x1d\n" +
 	"\n" +
@@ -877,14 +927,15 @@ var file_tcpemu_v1_session_proto_depIdxs = []int32{
 	10, // 12: tcpemu.v1.ProfileOverrides.rto_max:type_name -> google.protobuf.Duration
 	10, // 13: tcpemu.v1.ProfileOverrides.delayed_ack:type_name -> google.protobuf.Duration
 	10, // 14: tcpemu.v1.ProfileOverrides.user_timeout:type_name -> google.protobuf.Duration
-	0,  // 15: tcpemu.v1.CreateSessionRequest.session:type_name -> tcpemu.v1.Session
-	8,  // 16: tcpemu.v1.ListSessionsRequest.labels:type_name -> tcpemu.v1.ListSessionsRequest.LabelsEntry
-	0,  // 17: tcpemu.v1.ListSessionsResponse.sessions:type_name -> tcpemu.v1.Session
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	10, // 15: tcpemu.v1.ProfileOverrides.out_of_window_ack_interval:type_name -> google.protobuf.Duration
+	0,  // 16: tcpemu.v1.CreateSessionRequest.session:type_name -> tcpemu.v1.Session
+	8,  // 17: tcpemu.v1.ListSessionsRequest.labels:type_name -> tcpemu.v1.ListSessionsRequest.LabelsEntry
+	0,  // 18: tcpemu.v1.ListSessionsResponse.sessions:type_name -> tcpemu.v1.Session
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_tcpemu_v1_session_proto_init() }
