@@ -35,7 +35,10 @@ func golden(t *testing.T, name string, got []byte) {
 
 type renderer func(w *bytes.Buffer, events []emulator.Event, opts Options) error
 
-func ladder(w *bytes.Buffer, ev []emulator.Event, o Options) error { return Ladder(w, ev, o) }
+func ladder(w *bytes.Buffer, ev []emulator.Event, o Options) error    { return Ladder(w, ev, o) }
+func table(w *bytes.Buffer, ev []emulator.Event, o Options) error     { return Table(w, ev, o) }
+func mermaid(w *bytes.Buffer, ev []emulator.Event, o Options) error   { return Mermaid(w, ev, o) }
+func jsonLines(w *bytes.Buffer, ev []emulator.Event, o Options) error { return JSONLines(w, ev, o) }
 
 // goldenCases are the renderings kept in testdata, each from a real session.
 var goldenCases = []struct {
@@ -57,6 +60,13 @@ var goldenCases = []struct {
 	{"ladder_duplicate_fin", duplicateStory, func(o *Options) { o.Explain = true; o.ExplainLines = 3 }, ladder},
 	{"ladder_wrap_absolute", wrapStory, func(o *Options) { o.Absolute = true }, ladder},
 	{"ladder_wrap_relative", wrapStory, nil, ladder},
+	{"table_seed", seedStory, nil, table},
+	{"table_duplicate_fin", duplicateStory, nil, table},
+	{"mermaid_seed", seedStory, nil, mermaid},
+	{"mermaid_lost_syn", lostSYNStory, func(o *Options) { o.Explain = true }, mermaid},
+	{"mermaid_duplicate_fin", duplicateStory, nil, mermaid},
+	{"jsonl_handshake", handshakeStory, nil, jsonLines},
+	{"jsonl_lost_syn_ko", lostSYNStory, func(o *Options) { o.Explain = true; o.Lang = explain.Korean }, jsonLines},
 }
 
 func TestGolden(t *testing.T) {
