@@ -60,6 +60,8 @@ var goldenCases = []struct {
 	{"ladder_duplicate_fin", duplicateStory, func(o *Options) { o.Explain = true; o.ExplainLines = 3 }, ladder},
 	{"ladder_wrap_absolute", wrapStory, func(o *Options) { o.Absolute = true }, ladder},
 	{"ladder_wrap_relative", wrapStory, nil, ladder},
+	{"ladder_injected_rst", injectedRSTStory, func(o *Options) { o.Explain = true; o.ExplainLines = 2 }, ladder},
+	{"ladder_external", externalStory, nil, ladder},
 	{"table_seed", seedStory, nil, table},
 	{"table_duplicate_fin", duplicateStory, nil, table},
 	{"mermaid_seed", seedStory, nil, mermaid},

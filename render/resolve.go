@@ -365,7 +365,7 @@ func (m *ladderModel) arrive(ev *emulator.Event) {
 	case emulator.KindSegmentDropped:
 		r.text = dropText(ev)
 	case emulator.KindSegmentExternal:
-		r.text += " (to an external host)"
+		r.text += " (external)"
 	}
 	i := m.push(r)
 	if fl != nil {
@@ -466,6 +466,9 @@ func (m *ladderModel) settle() {
 			r.fl.whole = true
 			r.to = out.to
 			out.kind = rowHidden
+			if out.ev.Kind == emulator.KindSegmentExternal {
+				r.text += " (external)"
+			}
 		}
 	}
 }

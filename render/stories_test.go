@@ -215,3 +215,23 @@ func twoClientsStory(t *testing.T) *story {
 	st.advance(time.Second)
 	return st
 }
+
+// injectedRSTStory: after the handshake a test injects a RST "from the
+// server" by hand (Session.Inject): a segment with no departure, which
+// arrives from the column at its source address.
+func injectedRSTStory(t *testing.T) *story {
+	st := handshakeStory(t)
+	st.keep(st.s.Inject(netip.MustParseAddrPort("10.0.0.2:80"), netip.MustParseAddrPort("10.0.0.1:5000"),
+		tcp.Segment{Seq: 301, Flags: tcp.RST}))
+	st.advance(time.Second)
+	return st
+}
+
+// externalStory: a SYN to a host outside the session is handed out to an
+// external peer, which never answers here.
+func externalStory(t *testing.T) *story {
+	st := newStory(t, emulator.Config{Seed: 1})
+	st.connect("cli", "10.0.0.1:5000", "192.0.2.9:80", 100)
+	st.advance(1500 * time.Millisecond)
+	return st
+}
