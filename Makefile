@@ -56,9 +56,10 @@ example-node:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./emulator/...
 
-## rewrite: regenerate transcript golden files after an intended change; review the diff like code.
+## rewrite: regenerate transcripts and rendering golden files after an intended change; review the diff like code.
 rewrite:
 	$(GO) test ./emulator/ -run TestTranscripts -args -rewrite
+	$(GO) test ./render/ -run TestGolden -args -update
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
