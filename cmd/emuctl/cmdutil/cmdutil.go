@@ -26,11 +26,18 @@ const DefaultAddr = "127.0.0.1:7411"
 type Globals struct {
 	// Addr is the daemon's address: host:port or unix:PATH.
 	Addr string
-	// Output is the -o format: "table" or "json".
+	// Output is the -o format: "table", "json" or "yaml".
 	Output string
+	// Lang is the language of the explanations the server writes: "en"
+	// or "ko".
+	Lang   string
 	Out    io.Writer
 	ErrOut io.Writer
 }
+
+// OutputsAnnotation, on a command, lists the -o formats it supports when
+// they are not all of them ("table,json").
+const OutputsAnnotation = "emuctl/outputs"
 
 // DefaultAddress is $EMUD_ADDR, else DefaultAddr.
 func DefaultAddress() string {
