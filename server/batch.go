@@ -28,6 +28,9 @@ type batchCmd struct {
 	kinds   kindSet
 	omit    bool
 	steps   []batchStep
+	// maxEvents is Limits.MaxEventsPerCall: an operation does not start
+	// once the batch has caused this many events.
+	maxEvents int
 }
 
 // batch checks every operation before anything is applied: one malformed
@@ -39,6 +42,8 @@ func (p parser) batch(req *pb.BatchRequest, lim Limits) (batchCmd, error) {
 		lang:    req.GetLanguage(),
 		kinds:   kindSetFromProto(req.GetKinds(), "kinds", &v),
 		omit:    req.GetOmitExplanations(),
+
+		maxEvents: lim.MaxEventsPerCall,
 	}
 	languageField(c.lang, "language", &v)
 	if n := len(req.GetOperations()); n > lim.MaxBatchOperations {
@@ -276,7 +281,19 @@ func (s *session) batch(cmd batchCmd, eo eventOpts) *pb.BatchResponse {
 	}
 	resp := &pb.BatchResponse{Results: make([]*pb.BatchResult, 0, len(cmd.steps))}
 	for i, step := range cmd.steps {
-		res, evs, err := step(s, eo)
+		var (
+			res *pb.BatchResult
+			evs []*pb.Event
+			err error
+		)
+		if n := s.callEvents(); n >= cmd.maxEvents {
+			// Its advances stop at the cap; what follows them would run on
+			// a state the caller did not plan for, and every op adds events.
+			err = fmt.Errorf("%w: the batch's operations before this one caused %d events, the server's limit per call is %d; "+
+				"this and later operations were not applied: send them again", errLimit, n, cmd.maxEvents)
+		} else {
+			res, evs, err = step(s, eo)
+		}
 		if res == nil {
 			res = &pb.BatchResult{}
 		}

@@ -28,8 +28,10 @@ func (s *Server) Inject(_ context.Context, req *pb.InjectRequest) (*pb.InjectRes
 }
 
 // advance runs pending items one Step at a time, so that it can count
-// them and stop at the step bound; then, for by and to, sets the clock to
-// the target.
+// them and stop at the step bound or the call's event cap (an endless
+// exchange would otherwise grow the response without bound); then, for by
+// and to, sets the clock to the target. Stopping early leaves complete
+// false: the client advances again.
 func (s *session) advance(cmd advanceCmd, eo eventOpts) (*pb.AdvanceResponse, error) {
 	resp := &pb.AdvanceResponse{}
 	target, timed := time.Duration(0), false
@@ -43,7 +45,7 @@ func (s *session) advance(cmd advanceCmd, eo eventOpts) (*pb.AdvanceResponse, er
 		target, timed = cmd.d, true
 	}
 	steps := 0
-	for steps < cmd.steps {
+	for steps < cmd.steps && s.callEvents() < cmd.maxEvents {
 		at, ok := s.em.NextAt()
 		if !ok || timed && at > target {
 			break

@@ -18,10 +18,11 @@ import (
 
 // harness is an in-process server on a bufconn listener and a client.
 type harness struct {
-	srv *Server
-	gs  *grpc.Server
-	c   pb.EmulatorServiceClient
-	ctx context.Context
+	srv  *Server
+	gs   *grpc.Server
+	c    pb.EmulatorServiceClient
+	conn *grpc.ClientConn
+	ctx  context.Context
 }
 
 func newHarness(t *testing.T, lim Limits) *harness {
@@ -43,7 +44,7 @@ func newHarness(t *testing.T, lim Limits) *harness {
 		srv.Shutdown()
 		gs.Stop()
 	})
-	return &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), ctx: ctx}
+	return &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}
 }
 
 func must[T any](t *testing.T) func(T, error) T {

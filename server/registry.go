@@ -77,15 +77,16 @@ type session struct {
 	lang       explain.Lang
 	createTime time.Time
 
-	mu      sync.Mutex // guarded by mu:
-	em      *emulator.Session
-	eps     map[string]*endpointRec              // by endpoint ID, live ones only
-	byCore  map[emulator.EndpointID]*endpointRec // every emulator endpoint ever named
-	bound   map[netip.AddrPort]*endpointRec      // local addresses of live endpoints that are not children
-	nextOrd uint64                               // creation order of the next record
-	changed chan struct{}                        // closed and replaced when events are appended
-	gone    bool                                 // deleted: watchers end with NOT_FOUND
-	net     networkRecs                          // paths, cuts, rules, external log, peers (network.go)
+	mu       sync.Mutex // guarded by mu:
+	em       *emulator.Session
+	eps      map[string]*endpointRec              // by endpoint ID, live ones only
+	byCore   map[emulator.EndpointID]*endpointRec // every emulator endpoint ever named
+	bound    map[netip.AddrPort]*endpointRec      // local addresses of live endpoints that are not children
+	nextOrd  uint64                               // creation order of the next record
+	changed  chan struct{}                        // closed and replaced when events are appended
+	callFrom uint64                               // NextSeq when the current call began (apply)
+	gone     bool                                 // deleted: watchers end with NOT_FOUND
+	net      networkRecs                          // paths, cuts, rules, external log, peers (network.go)
 }
 
 // endpointRec is the server's record of a named endpoint: a bound address
@@ -131,6 +132,7 @@ func apply[T any](s *Server, sessionID, lang string, op func(*session, eventOpts
 		return zero, toStatus(fmt.Errorf("%s: %w", sessionName(sessionID), errSessionNotFound))
 	}
 	before := sess.em.NextSeq()
+	sess.callFrom = before
 	res, err := op(sess, sess.eventOpts(lang, false))
 	sess.applied(before)
 	return res, toStatus(err)
@@ -158,6 +160,10 @@ func (s *session) applied(before uint64) {
 		s.changed = make(chan struct{})
 	}
 }
+
+// callEvents is how many events the current call has caused so far, for
+// Limits.MaxEventsPerCall.
+func (s *session) callEvents() int { return int(s.em.NextSeq() - s.callFrom) }
 
 // endpoint finds a live endpoint record.
 func (s *session) endpoint(ref endpointRef) (*endpointRec, error) {

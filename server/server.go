@@ -47,6 +47,13 @@ type Limits struct {
 	// Events each session keeps in its log; older ones are trimmed, and a
 	// Watch that needs them ends with OUT_OF_RANGE.
 	MaxLogEvents int
+	// Events one call (an Advance, or a whole Batch) may cause. The step
+	// bound alone does not bound them: two endpoints ACKing each other's
+	// unacceptable segments with no delay make events forever, and 1M
+	// steps of that is ~3M events, ~1 GiB of response built under the
+	// session's lock. At the cap an advance stops early (complete=false)
+	// and a Batch fails its next operation with RESOURCE_EXHAUSTED.
+	MaxEventsPerCall int
 }
 
 // DefaultLimits are the limits a zero Limits gets.
@@ -62,6 +69,10 @@ var DefaultLimits = Limits{
 	// sessions, and a watcher further behind than this is told so with
 	// OUT_OF_RANGE rather than the daemon holding every event in memory.
 	MaxLogEvents: 1 << 17,
+	// 131,072 events: at most ~43 MiB of response with Korean explanations
+	// (~330 octets an event), under the 64 MiB send limit; emuctl bench's
+	// lifecycles (~33 events each) fit about 4,000 to a Batch.
+	MaxEventsPerCall: 1 << 17,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -79,6 +90,7 @@ func (l Limits) withDefaults() Limits {
 	set(&l.MaxBatchOperations, d.MaxBatchOperations)
 	set(&l.MaxEventsPerMessage, d.MaxEventsPerMessage)
 	set(&l.MaxLogEvents, d.MaxLogEvents)
+	set(&l.MaxEventsPerCall, d.MaxEventsPerCall)
 	return l
 }
 

@@ -345,11 +345,15 @@ type advanceCmd struct {
 	d       time.Duration // by or to
 	steps   int           // steps or until_idle's bound
 	lang    string
+	// maxEvents: stop early once the call (a Batch: the whole batch) has
+	// caused this many events.
+	maxEvents int
 }
 
 func (p parser) advance(req *pb.AdvanceRequest) (advanceCmd, error) {
 	var v violations
-	c := advanceCmd{session: p.sessionField(req.GetSession(), "session", &v), lang: req.GetLanguage(), steps: p.limits.MaxAdvanceSteps}
+	c := advanceCmd{session: p.sessionField(req.GetSession(), "session", &v), lang: req.GetLanguage(), steps: p.limits.MaxAdvanceSteps,
+		maxEvents: p.limits.MaxEventsPerCall}
 	languageField(c.lang, "language", &v)
 	switch t := req.GetTarget().(type) {
 	case *pb.AdvanceRequest_By:

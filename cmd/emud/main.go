@@ -70,6 +70,7 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.limits.MaxAdvanceSteps, "max-advance-steps", d.MaxAdvanceSteps, "pending items one Advance may process")
 	fs.IntVar(&o.limits.MaxBatchOperations, "max-batch-operations", d.MaxBatchOperations, "operations in one Batch")
 	fs.IntVar(&o.limits.MaxLogEvents, "max-log-events", d.MaxLogEvents, "events each session keeps in its log (older ones are trimmed)")
+	fs.IntVar(&o.limits.MaxEventsPerCall, "max-call-events", d.MaxEventsPerCall, "events one Advance or Batch may cause (an advance stops early there)")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this loopback host:port (hidden: for profiling emud)")
 	fs.Usage = func() {
