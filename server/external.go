@@ -238,32 +238,24 @@ func (s *Server) AttachExternalPeer(stream grpc.BidiStreamingServer[pb.AttachExt
 
 	ctx, cancel := context.WithCancel(stream.Context())
 	defer cancel()
+	// The reader only receives. Sends are applied here, on the handler's
+	// goroutine: a panic while applying one is then recovered (INTERNAL)
+	// by the stream interceptor instead of killing the daemon, and no send
+	// is applied after the stream has ended without its `sent` answer.
 	type input struct {
-		sent *pb.ExternalPeerSent
-		err  error
+		req *pb.AttachExternalPeerRequest
+		err error
 	}
 	in := make(chan input, 16)
 	go func() {
 		for {
 			req, err := stream.Recv()
-			if err != nil {
-				select {
-				case in <- input{err: err}:
-				case <-ctx.Done():
-				}
+			select {
+			case in <- input{req: req, err: err}:
+			case <-ctx.Done():
 				return
 			}
-			var sent *pb.ExternalPeerSent
-			if snd := req.GetSend(); snd != nil {
-				sent = s.peerSend(sess, cmd, snd)
-			} else {
-				sent = &pb.ExternalPeerSent{Error: toOperationError(&invalidArgumentError{violations: []fieldViolation{
-					{"send", "after attach, every message must be send"},
-				}})}
-			}
-			select {
-			case in <- input{sent: sent}:
-			case <-ctx.Done():
+			if err != nil {
 				return
 			}
 		}
@@ -283,11 +275,19 @@ func (s *Server) AttachExternalPeer(stream grpc.BidiStreamingServer[pb.AttachExt
 				}
 				return x.err
 			}
+			var sent *pb.ExternalPeerSent
+			if snd := x.req.GetSend(); snd != nil {
+				sent = s.peerSend(sess, cmd, snd)
+			} else {
+				sent = &pb.ExternalPeerSent{Error: toOperationError(&invalidArgumentError{violations: []fieldViolation{
+					{"send", "after attach, every message must be send"},
+				}})}
+			}
 			// The send's segments are in the log already: flush them first.
 			if _, err := sess.flushExternal(cmd.peer, &cursor, send); err != nil {
 				return toStatus(err)
 			}
-			if err := send(&pb.AttachExternalPeerResponse{Message: &pb.AttachExternalPeerResponse_Sent{Sent: x.sent}}); err != nil {
+			if err := send(&pb.AttachExternalPeerResponse{Message: &pb.AttachExternalPeerResponse_Sent{Sent: sent}}); err != nil {
 				return err
 			}
 		case <-changed:
