@@ -47,6 +47,18 @@ func (s *session) checkKept(after uint64) error {
 	return nil
 }
 
+// checkNotAhead fails with OUT_OF_RANGE when `after` is past the newest
+// event. No seq a client has seen can be: the session was deleted and
+// created again under the same name (or the daemon restarted), and
+// following it from `after` would silently skip its events up to there.
+func (s *session) checkNotAhead(after uint64) error {
+	if last := s.lastSeq(); after > last {
+		return fmt.Errorf("%w: after_seq %d is past the newest event of %s, seq %d (was the session created again?); start from after_seq 0",
+			errOutOfRange, after, sessionName(s.id), last)
+	}
+	return nil
+}
+
 // collect converts the events after API seq `after` that match f, at most
 // max of them, and returns them with the seq of the last entry examined;
 // more says the log holds further entries now.
@@ -108,6 +120,10 @@ func (s *Server) watch(ctx context.Context, cmd watchCmd, send func(*pb.WatchRes
 		}
 		if first {
 			end, eo = sess.lastSeq(), sess.eventOpts(cmd.lang, cmd.omit)
+			if err := sess.checkNotAhead(cursor); err != nil {
+				sess.mu.Unlock()
+				return err
+			}
 		}
 		if err := sess.checkKept(cursor); err != nil {
 			sess.mu.Unlock()
@@ -128,6 +144,14 @@ func (s *Server) watch(ctx context.Context, cmd watchCmd, send func(*pb.WatchRes
 			}
 		}
 		if more {
+			// Still catching up: end as promptly as when waiting.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-s.stopping:
+				return errShuttingDown
+			default:
+			}
 			continue
 		}
 		select {

@@ -308,6 +308,9 @@ func (s *session) attachPeer(cmd attachCmd) (uint64, *pb.ExternalPeerAttached, e
 	}
 	cursor := s.lastSeq()
 	if cmd.after > 0 {
+		if err := s.checkNotAhead(cmd.after); err != nil {
+			return 0, nil, err
+		}
 		if err := s.checkExternalKept(cmd.after); err != nil {
 			return 0, nil, err
 		}
