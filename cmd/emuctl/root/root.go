@@ -102,6 +102,11 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		c.cmd.GroupID = c.group
 		cmd.AddCommand(c.cmd)
 	}
+	for _, noun := range cmd.Commands() {
+		if noun.HasSubCommands() && !noun.Runnable() {
+			noun.RunE = unknownVerb
+		}
+	}
 	cmd.SetHelpCommandGroupID("tools")
 	cmd.SetCompletionCommandGroupID("tools")
 	return cmd
@@ -128,6 +133,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stderr, cmdutil.FormatError(err, g.Addr))
 	return cmdutil.ExitCode(err)
+}
+
+// unknownVerb runs for a noun given no verb (it prints the noun's help)
+// or one it does not know (a usage error): cobra would print the help and
+// exit 0 for both.
+func unknownVerb(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return cmd.Help()
+	}
+	return cmdutil.Usagef("unknown command %q for %q\nSee '%s --help'.", args[0], cmd.CommandPath(), cmd.CommandPath())
 }
 
 // flagRuleBroken recognises cobra's errors for MarkFlagRequired and the
