@@ -63,6 +63,12 @@ func (s *session) recordExternal(before uint64, segs []tcp.Segment) {
 	skip := max(0, len(segs)-len(evs))
 	evs = evs[len(evs)-(len(segs)-skip):]
 	l := &s.net.ext
+	if skip > 0 {
+		// Their seqs are all before the oldest kept event: count that
+		// range as dropped, so that a peer behind it ends with
+		// OUT_OF_RANGE instead of silently missing them.
+		l.dropped = max(l.dropped, apiSeq(s.em.FirstSeq())-1)
+	}
 	for i, seg := range segs[skip:] {
 		seg.Payload = append([]byte(nil), seg.Payload...)
 		l.segs = append(l.segs, externalSeg{

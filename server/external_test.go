@@ -2,12 +2,14 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
@@ -63,4 +65,48 @@ func TestPanicInAPeersSendIsInternalNotACrash(t *testing.T) {
 	wantCode(t, err, codes.Internal)
 	must[*pb.Session](t)(h.c.GetSession(ctx, &pb.GetSessionRequest{Name: "sessions/other"}))
 	noGoroutinesIn(t, "AttachExternalPeer")
+}
+
+// When one Batch causes more events than the log keeps, the segments
+// handed out by its first operations lose their events and are not kept
+// for peers. They were skipped without a trace: a peer behind them waited
+// on, having silently missed them. Now it ends with OUT_OF_RANGE.
+func TestPeerBehindSegmentsTrimmedWithinOneCallIsOutOfRange(t *testing.T) {
+	h := newHarness(t, Limits{MaxLogEvents: 16})
+	must[*pb.Session](t)(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "x"}))
+	ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+	defer cancel()
+	stream := must[pb.EmulatorService_AttachExternalPeerClient](t)(h.c.AttachExternalPeer(ctx))
+	if err := stream.Send(&pb.AttachExternalPeerRequest{Message: &pb.AttachExternalPeerRequest_Attach{
+		Attach: &pb.ExternalPeerAttach{Session: "sessions/x", Hosts: []string{"192.0.2.7"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	must[*pb.AttachExternalPeerResponse](t)(stream.Recv())
+
+	const n = 12 // SYNs to the peer's host, ~6 events each: more than the log keeps
+	var ops []*pb.BatchOperation
+	for i := range n {
+		id := fmt.Sprintf("c%d", i)
+		ops = append(ops,
+			&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{
+				EndpointId: id, Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(4000+i))}}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{
+				Name: "sessions/x/endpoints/" + id, Remote: addr("192.0.2.7", 80)}}},
+			// The SYN reaches the external host when the clock runs.
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{
+				Target: &pb.AdvanceRequest_By{By: durationpb.New(0)}}}})
+	}
+	if r := must[*pb.BatchResponse](t)(h.c.Batch(ctx, &pb.BatchRequest{Session: "sessions/x", Operations: ops})); r.FailedOperation != nil {
+		t.Fatalf("operation %d failed: %v", *r.FailedOperation, r.Results[*r.FailedOperation].Error)
+	}
+	for got := 0; ; got++ {
+		m, err := stream.Recv()
+		if err != nil {
+			wantCode(t, err, codes.OutOfRange)
+			return
+		}
+		if got == n-1 && m.GetSegment() != nil {
+			return // every SYN arrived after all
+		}
+	}
 }
