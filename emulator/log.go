@@ -82,5 +82,27 @@ func (s *Session) Events(afterSeq uint64) []Event {
 	return s.joined
 }
 
+// EventsN is Events limited to the first n events after afterSeq (n ≤ 0
+// means no limit). A reader that pages through the log — a watcher catching
+// up — reads each page without joining the whole older buffer every time.
+func (s *Session) EventsN(afterSeq uint64, n int) []Event {
+	first := afterSeq + 1
+	if oldest := s.FirstSeq(); afterSeq == ^uint64(0) || first < oldest {
+		first = oldest
+	}
+	if n <= 0 || first >= s.NextSeq() || uint64(n) >= s.NextSeq()-first {
+		return s.Events(afterSeq)
+	}
+	if first >= s.logBase {
+		return s.log[first-s.logBase:][:n]
+	}
+	older := s.older[len(s.older)-int(s.logBase-first):]
+	if len(older) >= n {
+		return older[:n]
+	}
+	s.joined = append(append(s.joined[:0], older...), s.log[:n-len(older)]...)
+	return s.joined
+}
+
 // AllEvents returns every kept event (valid until the next call).
 func (s *Session) AllEvents() []Event { return s.Events(^uint64(0)) }

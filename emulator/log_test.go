@@ -85,5 +85,20 @@ func TestLogWindow(t *testing.T) {
 		if all := s.AllEvents(); len(all) == 0 || all[0].Seq != first || all[len(all)-1].Seq != next-1 {
 			t.Fatalf("AllEvents does not span %d..%d", first, next-1)
 		}
+		// EventsN is a prefix of Events of length min(n, what is there),
+		// wherever the range starts and whichever buffers it spans.
+		for _, after := range []uint64{^uint64(0), first - 1, first + 2, s.logBase - 2, s.logBase - 1, s.logBase, next - 2} {
+			all := append([]Event(nil), s.Events(after)...)
+			for _, n := range []int{0, 1, 2, 5, limit, 3 * limit} {
+				got := s.EventsN(after, n)
+				want := all
+				if n > 0 && n < len(all) {
+					want = all[:n]
+				}
+				if len(got) != len(want) || len(got) > 0 && (got[0].Seq != want[0].Seq || got[len(got)-1].Seq != want[len(want)-1].Seq) {
+					t.Fatalf("EventsN(%d, %d): %d events, want the first %d of Events", after, n, len(got), len(want))
+				}
+			}
+		}
 	}
 }

@@ -63,7 +63,9 @@ func (s *session) checkNotAhead(after uint64) error {
 // max of them, and returns them with the seq of the last entry examined;
 // more says the log holds further entries now.
 func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out []*pb.Event, last uint64, more bool) {
-	evs := s.em.Events(coreAfter(after))
+	// At most scanBudget+1 events are examined: reading only those keeps a
+	// catch-up linear instead of joining the whole log for every batch.
+	evs := s.em.EventsN(coreAfter(after), scanBudget+1)
 	last = after
 	for i := range evs {
 		if len(out) == max || i == scanBudget {
