@@ -113,7 +113,7 @@ func runAdvance(ctx context.Context, g *cmdutil.Globals, o *AdvanceOptions) erro
 	if err != nil {
 		return err
 	}
-	if err := printer.Mutation(g.Out, g.Output, r, "", r.Events); err != nil || g.Output != "table" {
+	if err := printer.Mutation(g, r, "", r.Events); err != nil || g.Output != "table" {
 		return err
 	}
 	s := fmt.Sprintf("now %s after %d step(s)", printer.Duration(r.Now), r.Steps)

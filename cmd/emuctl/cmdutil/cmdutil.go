@@ -30,9 +30,12 @@ type Globals struct {
 	Output string
 	// Lang is the language of the explanations the server writes: "en"
 	// or "ko".
-	Lang   string
-	Out    io.Writer
-	ErrOut io.Writer
+	Lang string
+	// Ladder draws a command's events as a ladder diagram (--ladder);
+	// Absolute prints its SEQ and ACK as on the wire (--absolute).
+	Ladder, Absolute bool
+	Out              io.Writer
+	ErrOut           io.Writer
 }
 
 // OutputsAnnotation, on a command, lists the -o formats it supports when

@@ -57,7 +57,7 @@ func mutate[R proto.Message](ctx context.Context, g *cmdutil.Globals, call func(
 	if summary != nil {
 		s = summary(r)
 	}
-	return printer.Mutation(g.Out, g.Output, r, s, events(r))
+	return printer.Mutation(g, r, s, events(r))
 }
 
 // table draws endpoints one per row.

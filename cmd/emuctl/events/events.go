@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/ladder"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
@@ -18,6 +19,8 @@ type Options struct {
 	After     uint64
 	Kinds     []string
 	Endpoints []string
+	// Mermaid prints a Mermaid sequenceDiagram instead of lines.
+	Mermaid bool
 }
 
 // NewCmd is `emuctl events`.
@@ -35,11 +38,16 @@ segment-external, segment-duplicated, segment-delayed, timer-armed, timer-fired,
 timer-cancelled, call, data-delivered, error-signalled, endpoint-created,
 endpoint-removed, note, link.
 
+--ladder draws the events as a ladder diagram, --mermaid as a Mermaid
+sequenceDiagram for documents (see also 'emuctl export').
+
 To follow new events as they happen, use 'emuctl watch'.`,
 		Example: `  emuctl events s1
   emuctl events s1 --kind state-change --endpoint client
   emuctl events s1 --after 12 --kind segment-sent,segment-dropped -o json
-  emuctl events s1 --lang ko`,
+  emuctl events s1 --lang ko
+  emuctl events s1 --ladder
+  emuctl events s1 --mermaid > handshake.mmd`,
 		Args:              cmdutil.ExactArgs(1, "a session ID"),
 		ValidArgsFunction: g.CompleteSessions,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
@@ -50,6 +58,7 @@ To follow new events as they happen, use 'emuctl watch'.`,
 		},
 	}
 	AddFilterFlags(cmd, &o.After, &o.Kinds, &o.Endpoints)
+	cmd.Flags().BoolVar(&o.Mermaid, "mermaid", false, "print a Mermaid sequenceDiagram")
 	return cmd
 }
 
@@ -68,8 +77,25 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		return err
 	}
 	req := &pb.ListEventsRequest{Parent: o.Session, AfterSeq: o.After, Kinds: kinds, Endpoints: printer.EndpointIDs(o.Endpoints), Language: g.Lang}
+	all, err := List(ctx, g, req)
+	if err != nil {
+		return err
+	}
+	return printer.Print(g.Out, g.Output, all, func(w io.Writer) error {
+		switch {
+		case o.Mermaid:
+			return ladder.Mermaid(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+		case g.Ladder:
+			return ladder.Draw(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+		}
+		return printer.Events(w, all.Events)
+	})
+}
+
+// List reads every event req asks for, page by page.
+func List(ctx context.Context, g *cmdutil.Globals, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
 	all := &pb.ListEventsResponse{}
-	_, err = cmdutil.Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
+	_, err := cmdutil.Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
 		for {
 			r, err := c.ListEvents(ctx, req)
 			if err != nil {
@@ -82,10 +108,5 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 			req.PageToken = r.NextPageToken
 		}
 	})
-	if err != nil {
-		return err
-	}
-	return printer.Print(g.Out, g.Output, all, func(w io.Writer) error {
-		return printer.Events(w, all.Events)
-	})
+	return all, err
 }

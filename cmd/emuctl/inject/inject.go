@@ -113,5 +113,5 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	if err != nil {
 		return err
 	}
-	return printer.Mutation(g.Out, g.Output, r, "", r.Events)
+	return printer.Mutation(g, r, "", r.Events)
 }

@@ -156,7 +156,7 @@ func runFaultCreate(ctx context.Context, g *cmdutil.Globals, o *FaultCreateOptio
 	if err != nil {
 		return err
 	}
-	return printer.Mutation(g.Out, g.Output, r, "created "+r.GetFaultRule().GetName(), r.Events)
+	return printer.Mutation(g, r, "created "+r.GetFaultRule().GetName(), r.Events)
 }
 
 func actionName(r *pb.FaultRule) string {
@@ -269,7 +269,7 @@ func newFaultDeleteCmd(g *cmdutil.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printer.Mutation(g.Out, g.Output, r, "deleted "+o.Name, r.Events)
+			return printer.Mutation(g, r, "deleted "+o.Name, r.Events)
 		})
 	cmd.Aliases = []string{"rm"}
 	return cmd

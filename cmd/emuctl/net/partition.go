@@ -71,7 +71,7 @@ func newCutCmd(g *cmdutil.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printer.Mutation(g.Out, g.Output, r, "", r.Events)
+			return printer.Mutation(g, r, "", r.Events)
 		},
 	}
 	cmd.Flags().BoolVar(&o.OneWay, "one-way", false, "cut only segments from HOST_A to HOST_B")
@@ -109,7 +109,7 @@ func newHealCmd(g *cmdutil.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printer.Mutation(g.Out, g.Output, r, "", r.Events)
+			return printer.Mutation(g, r, "", r.Events)
 		},
 	}
 	cmd.Flags().BoolVar(&o.OneWay, "one-way", false, "heal only the direction HOST_A → HOST_B")

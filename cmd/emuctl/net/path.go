@@ -117,7 +117,7 @@ func runPathSet(ctx context.Context, g *cmdutil.Globals, o *PathSetOptions) erro
 	if err != nil {
 		return err
 	}
-	return printer.Mutation(g.Out, g.Output, r, "set path "+pathLine(r.Path), r.Events)
+	return printer.Mutation(g, r, "set path "+pathLine(r.Path), r.Events)
 }
 
 // direction is "10.0.0.1 → 10.0.0.2", or "default".
@@ -262,7 +262,7 @@ func newPathDeleteCmd(g *cmdutil.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printer.Mutation(g.Out, g.Output, r, fmt.Sprintf("deleted path %s", direction(src, dst)), r.Events)
+			return printer.Mutation(g, r, fmt.Sprintf("deleted path %s", direction(src, dst)), r.Events)
 		},
 	}
 	o.Direction.flags(cmd)

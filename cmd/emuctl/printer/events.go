@@ -11,14 +11,16 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/ladder"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
 
 // SinkOptions say how a Sink draws events.
 type SinkOptions struct {
 	// Ladder asks for the ladder diagram instead of one line per event.
-	// Nothing sets it yet: see NewSink.
 	Ladder bool
+	// Absolute prints the ladder's SEQ and ACK as on the wire.
+	Absolute bool
 	// Lang is the language of the explanations ("en" or "ko").
 	Lang string
 }
@@ -31,16 +33,19 @@ type Sink interface {
 	Close() error
 }
 
-// NewSink is where every command's events are drawn for people.
-//
-// RENDER HOOK (issue 5, item 2): `emuctl watch` and the --ladder flag of
-// the mutating commands both get their Sink here. When the render package's
-// ladder is wired in, return a Sink that converts the API's events and
-// feeds render.Ladder when o.Ladder is set (watch: live, row by row), and
-// add the --ladder flag (and --absolute) next to -o in root. Until then
-// every event is one line (EventLine).
+// NewSink is where every command's events are drawn for people: one line
+// per event, or with o.Ladder a live ladder (see ladder.Live), coloured on
+// a terminal unless NO_COLOR is set.
 func NewSink(w io.Writer, o SinkOptions) Sink {
+	if o.Ladder {
+		return ladder.NewLive(w, LadderOptions(w, o.Lang, o.Absolute), ladder.IsTerminal(w))
+	}
 	return &lineSink{w: w}
+}
+
+// LadderOptions are the ladder's options for output to w.
+func LadderOptions(w io.Writer, lang string, absolute bool) ladder.Options {
+	return ladder.Options{Lang: lang, Absolute: absolute, Color: ladder.Colorful(w)}
 }
 
 type lineSink struct {
@@ -341,16 +346,23 @@ func ParseFlags(s string) (*pb.Flags, error) {
 }
 
 // Mutation prints a mutating call's response: in table mode the summary
-// line (if any) and the events it caused, one per line; in json and yaml
-// the whole response.
-func Mutation(w io.Writer, format string, m proto.Message, summary string, evs []*pb.Event) error {
-	if format != "table" {
-		return Print(w, format, m, nil)
+// line (if any) and the events it caused, one per line or with --ladder as
+// a ladder diagram; in json and yaml the whole response.
+func Mutation(g *cmdutil.Globals, m proto.Message, summary string, evs []*pb.Event) error {
+	w := g.Out
+	if g.Output != "table" {
+		return Print(w, g.Output, m, nil)
 	}
 	if summary != "" {
 		if _, err := io.WriteString(w, summary+"\n"); err != nil {
 			return err
 		}
+	}
+	if g.Ladder {
+		if len(evs) == 0 {
+			return nil
+		}
+		return ladder.Draw(w, evs, LadderOptions(w, g.Lang, g.Absolute))
 	}
 	return Events(w, evs)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/endpoint"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/events"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/export"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/inject"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/net"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
@@ -37,7 +38,7 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 			"Sessions are named by ID (s1) and endpoints and fault rules by SESSION/ID (s1/client);\n" +
 			"full resource names (sessions/s1/endpoints/client) work too.\n\n" +
 			"Every command that changes something prints the events it caused, one per line\n" +
-			"(-o json or -o yaml: the whole response). Exit codes: 0 ok, 1 error, 2 usage.",
+			"(--ladder: as a ladder diagram; -o json or -o yaml: the whole response). Exit codes: 0 ok, 1 error, 2 usage.",
 		Example: `  emud &
   emuctl session create s1 --seed 7 --fixed-isn 1000
   emuctl endpoint create s1/server --local 10.0.0.2:80
@@ -56,6 +57,8 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 	pf.StringVar(&g.Addr, "addr", cmdutil.DefaultAddress(), "emud's address: host:port or unix:PATH (env "+cmdutil.AddrEnv+")")
 	pf.StringVarP(&g.Output, "output", "o", "table", "output format: table, json or yaml")
 	pf.StringVar(&g.Lang, "lang", cmdutil.DefaultLang(), "language of the explanations: en or ko (default from LC_ALL / LANG)")
+	pf.BoolVar(&g.Ladder, "ladder", false, "draw the events a command returns (and events, watch) as a ladder diagram")
+	pf.BoolVar(&g.Absolute, "absolute", false, "with --ladder: SEQ and ACK as on the wire, not relative to the SYN")
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(printer.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -97,6 +100,7 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"net", net.NewPartitionCmd(g)},
 		{"observe", events.NewCmd(g)},
 		{"observe", watch.NewCmd(g)},
+		{"observe", export.NewCmd(g)},
 		{"tools", b},
 	} {
 		c.cmd.GroupID = c.group

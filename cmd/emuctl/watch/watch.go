@@ -41,12 +41,15 @@ deleted (exit 1, NOT_FOUND). When the connection to emud drops — the daemon
 restarts — watch reconnects and resumes after the last seq it printed, with no
 gap and no duplicate.
 
-Output: one line per event (table); -o json prints one JSON object per line
+Output: one line per event (table); --ladder a live ladder diagram (on a
+terminal redrawn after every batch; piped, only new lines are written, and a
+new column reprints the ladder after a blank line); -o json prints one JSON object per line
 (JSON lines), -o yaml one YAML document per event.`,
 		Example: `  emuctl watch s1
   emuctl watch s1 --kind state-change --endpoint client
   emuctl watch s1 --after 40 -o json | jq -c '{seq, kind}'
-  emuctl watch s1 --count 10   # stop after ten events`,
+  emuctl watch s1 --count 10   # stop after ten events
+  emuctl watch s1 --ladder`,
 		Args:              cmdutil.ExactArgs(1, "a session ID"),
 		ValidArgsFunction: g.CompleteSessions,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
@@ -74,8 +77,7 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		return err
 	}
 	defer done()
-	// RENDER HOOK: the live ladder comes through printer.NewSink.
-	sink := printer.NewSink(g.Out, printer.SinkOptions{Lang: g.Lang})
+	sink := printer.NewSink(g.Out, printer.SinkOptions{Ladder: g.Ladder, Absolute: g.Absolute, Lang: g.Lang})
 	defer sink.Close()
 	w := &watcher{g: g, o: o, sink: sink, after: o.After}
 	req := &pb.WatchRequest{Session: o.Session, Kinds: kinds, Endpoints: printer.EndpointIDs(o.Endpoints), Language: g.Lang}
