@@ -213,3 +213,33 @@ func comparable(ev emulator.Event, names map[emulator.EndpointID]string, addrs i
 	out.ev = ev
 	return out
 }
+
+// watch --ladder, piped, follows the handshake live: it writes only new
+// lines (reprinting after a blank line when a new column changes the
+// layout), so the drawing it ends with is the whole log's ladder.
+func TestWatchLadderPiped(t *testing.T) {
+	t.Parallel()
+	a := startEmud(t).addr
+	ok(t, a, "session", "create", "live", "--seed", "7", "--fixed-isn", "1000")
+	w := startWatch(t, a, "live", "--ladder", "--count", "20")
+	ok(t, a, "endpoint", "create", "live/server", "--local", "10.0.0.2:80")
+	ok(t, a, "endpoint", "create", "live/client", "--local", "10.0.0.1:40000")
+	ok(t, a, "endpoint", "listen", "live/server")
+	ok(t, a, "endpoint", "connect", "live/client", "--remote", "10.0.0.2:80")
+	ok(t, a, "clock", "advance", "live", "--until-idle")
+	if code := w.exitCode(t); code != 0 {
+		t.Fatalf("watch --ladder --count 20: exit %d\n%s", code, w.stderr.String())
+	}
+	var got []string
+	for l := range w.lines {
+		got = append(got, l)
+	}
+	out := strings.Join(got, "\n") + "\n"
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("watch --ladder piped: escape sequences in\n%s", out)
+	}
+	want := ok(t, a, "events", "live", "--ladder")
+	if !strings.HasSuffix(out, want) {
+		t.Errorf("watch --ladder does not end with the log's ladder\nwatch:\n%s\nevents --ladder:\n%s", out, want)
+	}
+}
