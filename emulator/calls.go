@@ -218,6 +218,7 @@ type Status struct {
 	Passive  bool
 	Accepted bool
 	TCB      tcp.TCB
+	Counters Counters
 	// Timers holds each armed timer's deadline, by tcp.Timer.
 	Timers    map[tcp.Timer]int64
 	Children  []EndpointID
@@ -234,7 +235,7 @@ func (s *Session) Status(id EndpointID) (Status, error) {
 	}
 	st := Status{
 		ID: id, Parent: EndpointID(ep.Parent), Local: s.Addr(ep.Local), Remote: s.Addr(ep.Remote),
-		State: ep.State(), Passive: ep.Passive(), Accepted: ep.accepted, TCB: ep.TCB(),
+		State: ep.State(), Passive: ep.Passive(), Accepted: ep.accepted, TCB: ep.TCB(), Counters: ep.counters,
 		Timers: map[tcp.Timer]int64{}, Children: append([]EndpointID(nil), ep.children...),
 		LastError: ep.LastError(), Backlog: ep.backlog,
 	}

@@ -303,10 +303,14 @@ func (s *Session) runSpecial(placeholder *tcp.Segment) {
 // checksum", and §3.10.7: a segment that fails it is dropped silently.
 func (s *Session) arriveCorrupt(seg *tcp.Segment, rule FaultID) {
 	var to EndpointID
-	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
+	ep, ok := s.conns[connKey(seg.Dst, seg.Src)]
+	if !ok {
+		ep, ok = s.listeners[seg.Dst]
+	}
+	if ok {
 		to = EndpointID(ep.ID)
-	} else if l, ok := s.listeners[seg.Dst]; ok {
-		to = EndpointID(l.ID)
+		ep.counters.countReceived(seg)
+		ep.counters.SegmentsDiscarded++
 	} else if !s.hosts[s.Addr(seg.Dst).Addr()] {
 		// Outside the session: the external peer checks the checksum.
 		s.emit(Event{Kind: KindSegmentDropped, Drop: DropCorrupt, Seg: headerOf(seg), Value: int64(rule)})

@@ -71,12 +71,19 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	s.order++
 }
 
+// deliverToEndpoint hands a segment to the endpoint it reached: the
+// delivery event, the counters, then SEGMENT ARRIVES.
+func (s *Session) deliverToEndpoint(ep *endpoint, seg *tcp.Segment) {
+	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+	ep.counters.countReceived(seg)
+	ep.Arrive(s.now, seg, s.sink())
+}
+
 // arriveGuessed is arrive for a segment whose item guessed its receiver.
 func (s *Session) arriveGuessed(seg *tcp.Segment, guess *tcp.Endpoint) {
 	if guess != nil {
 		if ep := owner(guess); ep.reaches(seg) {
-			s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
-			ep.Arrive(s.now, seg, s.sink())
+			s.deliverToEndpoint(ep, seg)
 			return
 		}
 	}
@@ -93,13 +100,11 @@ func (s *Session) arrive(seg *tcp.Segment) {
 		return
 	}
 	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
-		s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
-		ep.Arrive(s.now, seg, s.sink())
+		s.deliverToEndpoint(ep, seg)
 		return
 	}
 	if l, ok := s.listeners[seg.Dst]; ok {
-		s.emit(Event{Endpoint: EndpointID(l.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
-		l.Arrive(s.now, seg, s.sink())
+		s.deliverToEndpoint(l, seg)
 		return
 	}
 	dst := s.Addr(seg.Dst)

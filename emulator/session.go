@@ -76,6 +76,41 @@ type endpoint struct {
 	// peer is where this endpoint's segments went last (see
 	// Session.deliverTo): a guess, checked when each one arrives.
 	peer *endpoint
+	// counters are what STATUS reports of the endpoint's traffic.
+	counters Counters
+}
+
+// Counters count an endpoint's traffic since it was created.
+type Counters struct {
+	SegmentsSent, SegmentsReceived uint64 // retransmissions and discarded arrivals included
+	BytesSent, BytesReceived       uint64 // payload octets, retransmitted and duplicate ones included
+	Retransmissions                uint64 // segments resent after a timeout (RFC 6298 §5.4)
+	SegmentsDiscarded              uint64 // arrivals its rules dropped, and corrupt ones
+	RSTsSent, RSTsReceived         uint64
+	ChallengeACKsSent              uint64 // RFC 5961 §3-§5
+}
+
+// countSent adds a segment the endpoint sent to its counters.
+func (c *Counters) countSent(seg *tcp.Segment, rule tcp.Rule) {
+	c.SegmentsSent++
+	c.BytesSent += uint64(len(seg.Payload))
+	switch {
+	case seg.Flags&tcp.RST != 0:
+		c.RSTsSent++
+	case rule == tcp.RuleRetransmit:
+		c.Retransmissions++
+	case rule == tcp.RuleRSTChallenge || rule == tcp.RuleSYNChallenge || rule == tcp.RuleACKChallenge:
+		c.ChallengeACKsSent++
+	}
+}
+
+// countReceived adds a segment that arrived at the endpoint.
+func (c *Counters) countReceived(seg *tcp.Segment) {
+	c.SegmentsReceived++
+	c.BytesReceived += uint64(len(seg.Payload))
+	if seg.Flags&tcp.RST != 0 {
+		c.RSTsReceived++
+	}
 }
 
 // owner is the session's record of an endpoint the machine reports on.
@@ -225,7 +260,7 @@ func (s *Session) newEndpoint(cfg *tcp.Config) *endpoint {
 		children := ep.children[:0]
 		ep.Endpoint.Init(uint32(s.nextID), cfg)
 		ep.cfg, ep.accepted, ep.backlog, ep.children, ep.issFixed = cfg, false, 0, children, nil
-		ep.routed, ep.peer = false, nil
+		ep.routed, ep.peer, ep.counters = false, nil, Counters{}
 	} else {
 		ep = &endpoint{cfg: cfg}
 		ep.Endpoint.Init(uint32(s.nextID), cfg)

@@ -23,11 +23,14 @@ func (k *sessionSink) StateChanged(ep *tcp.Endpoint, from, to tcp.State, rule tc
 func (k *sessionSink) Sent(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 	s := k.s()
 	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentSent, Rule: rule, Seg: headerOf(seg)})
-	s.transmitFrom(owner(ep), seg)
+	o := owner(ep)
+	o.counters.countSent(seg, rule)
+	s.transmitFrom(o, seg)
 }
 
 func (k *sessionSink) Discarded(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDiscarded, Rule: rule, Seg: headerOf(seg)})
+	owner(ep).counters.SegmentsDiscarded++
 }
 
 func (k *sessionSink) Noted(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {

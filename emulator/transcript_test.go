@@ -315,6 +315,10 @@ func (h *harness) status(n string) string {
 			fmt.Fprintf(&b, "timer %v at %s\n", t, explain.FormatTime(time.Duration(at)))
 		}
 	}
+	k := st.Counters
+	fmt.Fprintf(&b, "counters: sent %d (%d octets, %d retransmitted, %d RST, %d challenge ACK); received %d (%d octets, %d RST); discarded %d\n",
+		k.SegmentsSent, k.BytesSent, k.Retransmissions, k.RSTsSent, k.ChallengeACKsSent,
+		k.SegmentsReceived, k.BytesReceived, k.RSTsReceived, k.SegmentsDiscarded)
 	if st.LastError != nil {
 		fmt.Fprintf(&b, "last error: %v\n", st.LastError)
 	}

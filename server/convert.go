@@ -590,6 +590,13 @@ func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, chi
 		RcvNxt: uint32(t.RcvNxt), RcvWnd: t.RcvWnd, RcvUp: uint32(t.RcvUp), Irs: uint32(t.IRS),
 		SndMss: uint32(t.SndMSS),
 	}
+	c := st.Counters
+	out.Counters = &pb.Counters{
+		SegmentsSent: c.SegmentsSent, SegmentsReceived: c.SegmentsReceived,
+		BytesSent: c.BytesSent, BytesReceived: c.BytesReceived,
+		Retransmissions: c.Retransmissions, SegmentsDiscarded: c.SegmentsDiscarded,
+		RstsSent: c.RSTsSent, RstsReceived: c.RSTsReceived, ChallengeAcksSent: c.ChallengeACKsSent,
+	}
 	out.SendBuffer.Unsent = uint32(t.SndUnsent)
 	out.SendBuffer.Unacknowledged = uint32(t.SndQueued - t.SndUnsent)
 	out.ReceiveBuffer.Readable = uint32(t.RcvQueued)

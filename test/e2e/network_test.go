@@ -125,6 +125,12 @@ func TestLossyPathMakesTheHandshakeRetransmit(t *testing.T) {
 	if evs := untilIdle(t, c, ctx, "sessions/lossy"); !reached(evs, "client", pb.State_STATE_ESTABLISHED) {
 		t.Fatal("the handshake did not complete once the path was removed")
 	}
+	// The client's counters tell the same story: three SYNs (two lost, two
+	// of them retransmissions), the third-segment ACK, one SYN,ACK back.
+	ep := must[*pb.Endpoint](t)(c.GetEndpoint(ctx, &pb.GetEndpointRequest{Name: "sessions/lossy/endpoints/client"}))
+	if k := ep.Counters; k.SegmentsSent != 4 || k.Retransmissions != 2 || k.SegmentsReceived != 1 {
+		t.Fatalf("client counters %v: want 4 sent, 2 retransmissions, 1 received", k)
+	}
 }
 
 // A one-shot rule, created in a Batch, drops the server's SYN,ACK and
