@@ -85,8 +85,9 @@ type Endpoint struct {
 	Counters *Counters `protobuf:"bytes,15,opt,name=counters,proto3" json:"counters,omitempty"`
 	// Output only, for a listener: the backlog in effect.
 	Backlog uint32 `protobuf:"varint,16,opt,name=backlog,proto3" json:"backlog,omitempty"`
-	// Output only, for a listener: how many children are in SYN_RECEIVED now
-	// (they count against the backlog).
+	// Output only, for a listener: how many children are in SYN_RECEIVED now.
+	// They count against the backlog, as do ESTABLISHED children that no call
+	// (Send, Receive, Close, Abort) has used yet (see ListenRequest.backlog).
 	SynReceivedChildren uint32 `protobuf:"varint,17,opt,name=syn_received_children,json=synReceivedChildren,proto3" json:"syn_received_children,omitempty"`
 	// Values that override the session's profile for this endpoint. Set when
 	// creating; only set fields apply.
@@ -839,7 +840,9 @@ type CreateEndpointResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The endpoint as created (CLOSED).
 	Endpoint *Endpoint `protobuf:"bytes,1,opt,name=endpoint,proto3" json:"endpoint,omitempty"`
-	// The events it caused, in order (endpoint_created).
+	// The events it caused, in order. Empty today: binding is kept by the
+	// server, and the emulator creates its endpoint (logging endpoint_created)
+	// at Listen or Connect.
 	Events        []*Event `protobuf:"bytes,2,rep,name=events,proto3" json:"events,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1183,8 +1186,13 @@ type ListenRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "sessions/{session}/endpoints/{endpoint}"; must be CLOSED.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// How many children may wait in SYN_RECEIVED at once; SYNs beyond it are
-	// ignored (DROP_REASON_BACKLOG_FULL). Unset: the profile's backlog.
+	// How many children may wait to be taken up at once: those in
+	// SYN_RECEIVED and those ESTABLISHED that no call (Send, Receive, Close,
+	// Abort) has used yet — the way Linux's accept queue bounds connections an
+	// application has not accept()ed. SYNs beyond it are dropped
+	// (DROP_REASON_BACKLOG_FULL); a harness that never touches its server-side
+	// children should set a backlog as large as its connection count.
+	// Unset: the profile's backlog.
 	Backlog *uint32 `protobuf:"varint,2,opt,name=backlog,proto3,oneof" json:"backlog,omitempty"`
 	// Language of explanations: "en" or "ko"; empty uses the session's.
 	Language      string `protobuf:"bytes,3,opt,name=language,proto3" json:"language,omitempty"`

@@ -294,8 +294,8 @@ type ProfileOverrides struct {
 	// The receive window this endpoint offers, in octets: the initial RCV.WND
 	// (rcv_wnd) and the size of its receive buffer.
 	RcvWnd *uint32 `protobuf:"varint,19,opt,name=rcv_wnd,json=rcvWnd,proto3,oneof" json:"rcv_wnd,omitempty"`
-	// The default backlog of a listener: how many children may wait in
-	// SYN-RECEIVED at once. Listen may set its own.
+	// The default backlog of a listener: how many children may wait to be
+	// taken up at once (see ListenRequest.backlog). Listen may set its own.
 	Backlog *uint32 `protobuf:"varint,20,opt,name=backlog,proto3,oneof" json:"backlog,omitempty"`
 	// Whether a new SYN whose sequence number is above RCV.NXT may reopen a
 	// connection in TIME-WAIT (RFC 9293 §3.6.1 MAY-2, RFC 6191 §2).
