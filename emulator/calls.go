@@ -237,7 +237,7 @@ func (s *Session) Status(id EndpointID) (Status, error) {
 		ID: id, Parent: EndpointID(ep.Parent), Local: s.Addr(ep.Local), Remote: s.Addr(ep.Remote),
 		State: ep.State(), Passive: ep.Passive(), Accepted: ep.accepted, TCB: ep.TCB(), Counters: ep.counters,
 		Timers: map[tcp.Timer]int64{}, Children: append([]EndpointID(nil), ep.children...),
-		LastError: ep.LastError(), Backlog: ep.backlog,
+		LastError: ep.LastError(), Backlog: int(ep.backlog),
 	}
 	for t := tcp.Timer(0); int(t) < tcp.NumTimers; t++ {
 		if at, ok := ep.Deadline(t); ok {

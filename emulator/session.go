@@ -10,6 +10,7 @@ package emulator
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -64,30 +65,33 @@ type Config struct {
 // endpoint is the session's record of one tcp.Endpoint.
 type endpoint struct {
 	tcp.Endpoint
-	cfg      *tcp.Config
-	accepted bool
-	// For listeners: the backlog and the children not yet accepted, in
-	// arrival order.
-	backlog  int
-	children []EndpointID
-	issFixed *seqnum.Value // the ISS this endpoint (or a listener's children) must use
-	// routed is true while conns maps this endpoint's 4-tuple to it.
-	routed bool
+	cfg *tcp.Config
 	// peer is where this endpoint's segments went last (see
 	// Session.deliverTo): a guess, checked when each one arrives.
 	peer *endpoint
 	// counters are what STATUS reports of the endpoint's traffic.
 	counters Counters
+	accepted bool
+	// routed is true while conns maps this endpoint's 4-tuple to it.
+	routed bool
+	// For listeners: the backlog and the children not yet accepted, in
+	// arrival order.
+	backlog  int32
+	children []EndpointID
+	issFixed *seqnum.Value // the ISS this endpoint (or a listener's children) must use
 }
 
 // Counters count an endpoint's traffic since it was created.
+//
+// Octets are 64-bit; segment counts are 32-bit, which keeps the record in a
+// smaller allocation class (4 billion segments on one endpoint would wrap).
 type Counters struct {
-	SegmentsSent, SegmentsReceived uint64 // retransmissions and discarded arrivals included
 	BytesSent, BytesReceived       uint64 // payload octets, retransmitted and duplicate ones included
-	Retransmissions                uint64 // segments resent after a timeout (RFC 6298 §5.4)
-	SegmentsDiscarded              uint64 // arrivals its rules dropped, and corrupt ones
-	RSTsSent, RSTsReceived         uint64
-	ChallengeACKsSent              uint64 // RFC 5961 §3-§5
+	SegmentsSent, SegmentsReceived uint32 // retransmissions and discarded arrivals included
+	Retransmissions                uint32 // segments resent after a timeout (RFC 6298 §5.4)
+	SegmentsDiscarded              uint32 // arrivals its rules dropped, and corrupt ones
+	RSTsSent, RSTsReceived         uint32
+	ChallengeACKsSent              uint32 // RFC 5961 §3-§5
 }
 
 // countSent adds a segment the endpoint sent to its counters.
@@ -311,9 +315,9 @@ func (s *Session) Listen(local netip.AddrPort, o EndpointOptions) (EndpointID, [
 	s.AddHost(local.Addr())
 	ep := s.newEndpoint(cfg)
 	ep.Local = id
-	ep.backlog = cfg.Backlog
+	ep.backlog = int32(min(cfg.Backlog, math.MaxInt32))
 	if o.Backlog > 0 {
-		ep.backlog = o.Backlog
+		ep.backlog = int32(min(o.Backlog, math.MaxInt32))
 	}
 	if o.ISS != nil {
 		iss := *o.ISS

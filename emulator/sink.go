@@ -64,7 +64,7 @@ func (k *sessionSink) Signal(ep *tcp.Endpoint, err tcp.Error) {
 func (k *sessionSink) Fork(l *tcp.Endpoint, syn *tcp.Segment) (*tcp.Endpoint, seqnum.Value) {
 	s := k.s()
 	lst := owner(l)
-	if len(lst.children) >= lst.backlog {
+	if len(lst.children) >= int(lst.backlog) {
 		return nil, 0
 	}
 	child := s.newEndpoint(lst.cfg)

@@ -592,10 +592,10 @@ func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, chi
 	}
 	c := st.Counters
 	out.Counters = &pb.Counters{
-		SegmentsSent: c.SegmentsSent, SegmentsReceived: c.SegmentsReceived,
+		SegmentsSent: uint64(c.SegmentsSent), SegmentsReceived: uint64(c.SegmentsReceived),
 		BytesSent: c.BytesSent, BytesReceived: c.BytesReceived,
-		Retransmissions: c.Retransmissions, SegmentsDiscarded: c.SegmentsDiscarded,
-		RstsSent: c.RSTsSent, RstsReceived: c.RSTsReceived, ChallengeAcksSent: c.ChallengeACKsSent,
+		Retransmissions: uint64(c.Retransmissions), SegmentsDiscarded: uint64(c.SegmentsDiscarded),
+		RstsSent: uint64(c.RSTsSent), RstsReceived: uint64(c.RSTsReceived), ChallengeAcksSent: uint64(c.ChallengeACKsSent),
 	}
 	out.SendBuffer.Unsent = uint32(t.SndUnsent)
 	out.SendBuffer.Unacknowledged = uint32(t.SndQueued - t.SndUnsent)
