@@ -165,3 +165,19 @@ func Do[R any](ctx context.Context, g *Globals, call func(context.Context, pb.Em
 	defer cancel()
 	return call(ctx, c)
 }
+
+// ListAll walks a List method's pages until the server returns no
+// next_page_token. page makes one call with the token it is given, keeps
+// what the page holds, and returns the page's next token.
+func ListAll(ctx context.Context, g *Globals, page func(ctx context.Context, c pb.EmulatorServiceClient, token string) (next string, err error)) error {
+	_, err := Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
+		for token := ""; ; {
+			next, err := page(ctx, c, token)
+			if err != nil || next == "" {
+				return struct{}{}, err
+			}
+			token = next
+		}
+	})
+	return err
+}

@@ -99,18 +99,14 @@ func runList(ctx context.Context, g *cmdutil.Globals, o *ListOptions) error {
 		req.States = append(req.States, st)
 	}
 	all := &pb.ListEndpointsResponse{}
-	_, err := cmdutil.Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
-		for {
-			r, err := c.ListEndpoints(ctx, req)
-			if err != nil {
-				return struct{}{}, err
-			}
-			all.Endpoints = append(all.Endpoints, r.Endpoints...)
-			if r.NextPageToken == "" {
-				return struct{}{}, nil
-			}
-			req.PageToken = r.NextPageToken
+	err := cmdutil.ListAll(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient, token string) (string, error) {
+		req.PageToken = token
+		r, err := c.ListEndpoints(ctx, req)
+		if err != nil {
+			return "", err
 		}
+		all.Endpoints = append(all.Endpoints, r.Endpoints...)
+		return r.NextPageToken, nil
 	})
 	if err != nil {
 		return err

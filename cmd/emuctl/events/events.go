@@ -95,18 +95,14 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 // List reads every event req asks for, page by page.
 func List(ctx context.Context, g *cmdutil.Globals, req *pb.ListEventsRequest) (*pb.ListEventsResponse, error) {
 	all := &pb.ListEventsResponse{}
-	_, err := cmdutil.Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
-		for {
-			r, err := c.ListEvents(ctx, req)
-			if err != nil {
-				return struct{}{}, err
-			}
-			all.Events = append(all.Events, r.Events...)
-			if r.NextPageToken == "" {
-				return struct{}{}, nil
-			}
-			req.PageToken = r.NextPageToken
+	err := cmdutil.ListAll(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient, token string) (string, error) {
+		req.PageToken = token
+		r, err := c.ListEvents(ctx, req)
+		if err != nil {
+			return "", err
 		}
+		all.Events = append(all.Events, r.Events...)
+		return r.NextPageToken, nil
 	})
 	return all, err
 }

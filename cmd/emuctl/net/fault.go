@@ -293,18 +293,14 @@ func newFaultListCmd(g *cmdutil.Globals) *cobra.Command {
 			}
 			all := &pb.ListFaultRulesResponse{}
 			req := &pb.ListFaultRulesRequest{Parent: o.Session}
-			_, err = cmdutil.Do(cmd.Context(), g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
-				for {
-					r, err := c.ListFaultRules(ctx, req)
-					if err != nil {
-						return struct{}{}, err
-					}
-					all.FaultRules = append(all.FaultRules, r.FaultRules...)
-					if r.NextPageToken == "" {
-						return struct{}{}, nil
-					}
-					req.PageToken = r.NextPageToken
+			err = cmdutil.ListAll(cmd.Context(), g, func(ctx context.Context, c pb.EmulatorServiceClient, token string) (string, error) {
+				req.PageToken = token
+				r, err := c.ListFaultRules(ctx, req)
+				if err != nil {
+					return "", err
 				}
+				all.FaultRules = append(all.FaultRules, r.FaultRules...)
+				return r.NextPageToken, nil
 			})
 			if err != nil {
 				return err

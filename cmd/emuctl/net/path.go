@@ -209,18 +209,14 @@ func newPathListCmd(g *cmdutil.Globals) *cobra.Command {
 			}
 			all := &pb.ListPathsResponse{}
 			req := &pb.ListPathsRequest{Session: o.Session}
-			_, err = cmdutil.Do(cmd.Context(), g, func(ctx context.Context, c pb.EmulatorServiceClient) (struct{}, error) {
-				for {
-					r, err := c.ListPaths(ctx, req)
-					if err != nil {
-						return struct{}{}, err
-					}
-					all.Paths = append(all.Paths, r.Paths...)
-					if r.NextPageToken == "" {
-						return struct{}{}, nil
-					}
-					req.PageToken = r.NextPageToken
+			err = cmdutil.ListAll(cmd.Context(), g, func(ctx context.Context, c pb.EmulatorServiceClient, token string) (string, error) {
+				req.PageToken = token
+				r, err := c.ListPaths(ctx, req)
+				if err != nil {
+					return "", err
 				}
+				all.Paths = append(all.Paths, r.Paths...)
+				return r.NextPageToken, nil
 			})
 			if err != nil {
 				return err

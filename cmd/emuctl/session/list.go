@@ -35,25 +35,19 @@ func runList(ctx context.Context, g *cmdutil.Globals, o *ListOptions) error {
 	if err != nil {
 		return err
 	}
-	c, done, err := g.Client()
-	if err != nil {
-		return err
-	}
-	defer done()
-	ctx, cancel := cmdutil.CallContext(ctx)
-	defer cancel()
 	all := &pb.ListSessionsResponse{}
 	req := &pb.ListSessionsRequest{Labels: labels}
-	for {
+	err = cmdutil.ListAll(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient, token string) (string, error) {
+		req.PageToken = token
 		r, err := c.ListSessions(ctx, req)
 		if err != nil {
-			return err
+			return "", err
 		}
 		all.Sessions = append(all.Sessions, r.Sessions...)
-		if r.NextPageToken == "" {
-			break
-		}
-		req.PageToken = r.NextPageToken
+		return r.NextPageToken, nil
+	})
+	if err != nil {
+		return err
 	}
 	return printer.Print(g.Out, g.Output, all, func(w io.Writer) error {
 		table(w, all.Sessions)
