@@ -388,22 +388,28 @@ func (m *ladderModel) forget(seg *emulator.SegmentHeader, fl *flight) {
 	}
 }
 
-// label is a segment as an arrow's caption: "SYN,ACK seq=0 ack=1 len=5".
-func (m *ladderModel) label(h *emulator.SegmentHeader) string {
-	seq, ack := m.seqs.numbers(h)
-	var b strings.Builder
+// writeCaption writes what the ladder and the table both say of a segment:
+// "SYN,ACK seq=0 ack=1 len=5", with sequence numbers as seqs shows them.
+func writeCaption(b *strings.Builder, h *emulator.SegmentHeader, seqs *seqBases) {
+	seq, ack := seqs.numbers(h)
 	if h.Flags == 0 {
 		b.WriteString("<none>")
 	} else {
 		b.WriteString(h.Flags.String())
 	}
-	fmt.Fprintf(&b, " seq=%d", seq)
+	fmt.Fprintf(b, " seq=%d", seq)
 	if h.Flags&tcp.ACK != 0 {
-		fmt.Fprintf(&b, " ack=%d", ack)
+		fmt.Fprintf(b, " ack=%d", ack)
 	}
 	if h.Len > 0 {
-		fmt.Fprintf(&b, " len=%d", h.Len)
+		fmt.Fprintf(b, " len=%d", h.Len)
 	}
+}
+
+// label is a segment as an arrow's caption: "SYN,ACK seq=0 ack=1 len=5".
+func (m *ladderModel) label(h *emulator.SegmentHeader) string {
+	var b strings.Builder
+	writeCaption(&b, h, m.seqs)
 	if h.Flags&tcp.ACK != 0 && h.Window == 0 {
 		b.WriteString(" win=0")
 	}

@@ -93,21 +93,9 @@ func kindStyle(ev *emulator.Event) style {
 // segmentText is a segment with its addresses and the ladder's caption:
 // "10.0.0.1:5000 > 10.0.0.2:80 SYN seq=0".
 func segmentText(h *emulator.SegmentHeader, n *names, seqs *seqBases) string {
-	seq, ack := seqs.numbers(h)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s > %s ", n.addr(h.Src), n.addr(h.Dst))
-	if h.Flags == 0 {
-		b.WriteString("<none>")
-	} else {
-		b.WriteString(h.Flags.String())
-	}
-	fmt.Fprintf(&b, " seq=%d", seq)
-	if h.Flags&tcp.ACK != 0 {
-		fmt.Fprintf(&b, " ack=%d", ack)
-	}
-	if h.Len > 0 {
-		fmt.Fprintf(&b, " len=%d", h.Len)
-	}
+	writeCaption(&b, h, seqs)
 	if h.Flags&tcp.ACK != 0 || h.Window != 0 {
 		fmt.Fprintf(&b, " win=%d", h.Window)
 	}
