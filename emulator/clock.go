@@ -19,6 +19,7 @@ type itemKind uint8
 const (
 	itemDeliver itemKind = iota // a segment reaches its destination
 	itemTimer                   // an endpoint's timer deadline
+	itemNetwork                 // impairment work: a held or corrupt segment, a scheduled cut or heal (arg: its key in Session.imp.specials)
 )
 
 // item is one pending thing on the session's schedule. Items run in a
@@ -328,6 +329,9 @@ func (s *Session) run(src int) {
 		s.cause = CauseTimer
 		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
 		it.ep.OnTimer(s.now, it.timer, it.arg, s.sink())
+	case itemNetwork:
+		s.cause = CauseSegment
+		s.runSpecial(it.arg)
 	}
 }
 

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -257,24 +258,29 @@ type special struct {
 	cut  bool
 }
 
-func seqnumOf(key uint32) seqnum.Value { return seqnum.Value(key) }
-
-func (s *Session) special(sp *special) uint32 {
+// scheduleSpecial files impairment work under a new key and puts it on the
+// clock for time at, ordered among deliveries and timers like any item.
+func (s *Session) scheduleSpecial(sp *special, at time.Duration) uint32 {
 	im := s.imp
 	im.nextSpecial++
 	if im.nextSpecial == 0 {
 		im.nextSpecial++
 	}
 	im.specials[im.nextSpecial] = sp
+	if at < s.now {
+		at = math.MaxInt64 // now + delay overflowed: past the end of virtual time
+	}
+	s.queue.push(item{at: at, order: s.order, kind: itemNetwork, arg: im.nextSpecial}, s.now)
+	s.order++
 	return im.nextSpecial
 }
 
-// runSpecial carries out a special whose time has come.
-func (s *Session) runSpecial(placeholder *tcp.Segment) {
+// runSpecial carries out the impairment work filed under key, if it is
+// still there (a held segment may have been released already).
+func (s *Session) runSpecial(key uint32) {
 	if s.imp == nil {
 		return
 	}
-	key := uint32(placeholder.Seq)
 	sp, ok := s.imp.specials[key]
 	if !ok {
 		return // a held segment already released by the segments behind it

@@ -95,10 +95,6 @@ func (s *Session) arriveGuessed(seg *tcp.Segment, guess *tcp.Endpoint) {
 // host (which answers like a closed port), else — no such host — the
 // outside world.
 func (s *Session) arrive(seg *tcp.Segment) {
-	if seg.Src == 0 { // a placeholder for held, corrupt or partition work (fault.go)
-		s.runSpecial(seg)
-		return
-	}
 	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
 		s.deliverToEndpoint(ep, seg)
 		return

@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/netip"
 	"time"
-
-	"github.com/tcpemu/tcpemu/emulator/tcp"
 )
 
 // Partition cuts the link between hosts a and b at virtual time at (now,
@@ -50,8 +48,7 @@ func (s *Session) schedulePartition(a, b netip.Addr, oneWay bool, at time.Durati
 			s.setCut(p, cut, CauseCall)
 			continue
 		}
-		key := s.special(&special{kind: specialPartition, pair: p, cut: cut})
-		s.deliverAt(&tcp.Segment{Seq: seqnumOf(key)}, at)
+		s.scheduleSpecial(&special{kind: specialPartition, pair: p, cut: cut}, at)
 	}
 	return nil
 }

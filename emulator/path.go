@@ -276,8 +276,7 @@ func (s *Session) transmitImpaired(seg *tcp.Segment) {
 	case fx.reorder || holdBy > 0:
 		s.emit(Event{Kind: KindSegmentDelayed, Seg: headerOf(seg), Value: int64(holdRule)})
 		if behind > 0 {
-			key := s.special(&special{kind: specialHeld, seg: *seg, rule: fx.corruptRule, corrupt: fx.corrupt, dir: d})
-			s.deliverAt(&tcp.Segment{Seq: seqnumOf(key)}, at+holdBy)
+			key := s.scheduleSpecial(&special{kind: specialHeld, seg: *seg, rule: fx.corruptRule, corrupt: fx.corrupt, dir: d}, at+holdBy)
 			d.held = append(d.held, heldRef{key: key, remaining: behind})
 			break
 		}
@@ -304,8 +303,7 @@ func (s *Session) send(seg *tcp.Segment, at time.Duration, corrupt bool, rule Fa
 		s.deliverAt(seg, at)
 		return
 	}
-	key := s.special(&special{kind: specialCorrupt, seg: *seg, rule: rule})
-	s.deliverAt(&tcp.Segment{Seq: seqnumOf(key)}, at)
+	s.scheduleSpecial(&special{kind: specialCorrupt, seg: *seg, rule: rule}, at)
 }
 
 // passHeld counts a segment arriving at `at` past the first n held
