@@ -26,8 +26,10 @@ type batchCmd struct {
 	session string
 	lang    string
 	kinds   kindSet
-	omit    bool
-	steps   []batchStep
+	omit    bool // omit_explanations
+	// noResults is omit_results: only a failed operation's result is kept.
+	noResults bool
+	steps     []batchStep
 	// maxEvents is Limits.MaxEventsPerCall: an operation does not start
 	// once the batch has caused this many events.
 	maxEvents int
@@ -38,10 +40,11 @@ type batchCmd struct {
 func (p parser) batch(req *pb.BatchRequest, lim Limits) (batchCmd, error) {
 	var v violations
 	c := batchCmd{
-		session: p.sessionField(req.GetSession(), "session", &v),
-		lang:    req.GetLanguage(),
-		kinds:   kindSetFromProto(req.GetKinds(), "kinds", &v),
-		omit:    req.GetOmitExplanations(),
+		session:   p.sessionField(req.GetSession(), "session", &v),
+		lang:      req.GetLanguage(),
+		kinds:     kindSetFromProto(req.GetKinds(), "kinds", &v),
+		omit:      req.GetOmitExplanations(),
+		noResults: req.GetOmitResults(),
 
 		maxEvents: lim.MaxEventsPerCall,
 	}
@@ -279,7 +282,10 @@ func (s *session) batch(cmd batchCmd, eo eventOpts) *pb.BatchResponse {
 	if !cmd.kinds.any {
 		eo.kinds = &cmd.kinds
 	}
-	resp := &pb.BatchResponse{Results: make([]*pb.BatchResult, 0, len(cmd.steps))}
+	resp := &pb.BatchResponse{}
+	if !cmd.noResults {
+		resp.Results = make([]*pb.BatchResult, 0, len(cmd.steps))
+	}
 	for i, step := range cmd.steps {
 		var (
 			res *pb.BatchResult
@@ -304,7 +310,9 @@ func (s *session) batch(cmd batchCmd, eo eventOpts) *pb.BatchResponse {
 			}
 		}
 		res.EventCount = uint32(len(resp.Events)) - res.FirstEvent
-		resp.Results = append(resp.Results, res)
+		if !cmd.noResults || err != nil {
+			resp.Results = append(resp.Results, res)
+		}
 		if err != nil {
 			res.Result = nil
 			res.Error = toOperationError(err)

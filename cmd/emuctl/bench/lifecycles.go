@@ -122,6 +122,10 @@ func (l *lifecycler) run(ctx context.Context, verify bool) error {
 		Operations:       l.ops,
 		Kinds:            []pb.EventKind{kind},
 		OmitExplanations: true,
+		// Timed batches need no per-operation results: a failed operation
+		// still comes back with its error, and the verified warm-up batch
+		// checks the last advance and every state.
+		OmitResults: !verify,
 	})
 	if err != nil {
 		return err
@@ -130,8 +134,13 @@ func (l *lifecycler) run(ctx context.Context, verify bool) error {
 		return err
 	}
 	l.forks += l.k
-	if adv := resp.Results[l.lastAdvance].GetAdvance(); !adv.GetIdle() || !adv.GetComplete() {
-		return fmt.Errorf("the last advance of a batch of %d lifecycles left work pending (%v)", l.k, adv)
+	// Timed batches carry no results: a send or close on a child that is
+	// not where the plan expects fails the batch above, and drops are
+	// checked below.
+	if verify {
+		if adv := resp.Results[l.lastAdvance].GetAdvance(); !adv.GetIdle() || !adv.GetComplete() {
+			return fmt.Errorf("the last advance of a batch of %d lifecycles left work pending (%v)", l.k, adv)
+		}
 	}
 	timeWait, lastAck := 0, 0
 	for _, ev := range resp.Events {

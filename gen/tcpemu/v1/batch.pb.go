@@ -50,8 +50,14 @@ type BatchRequest struct {
 	// Leave the rule and explanation texts of returned events empty, for
 	// speed. The log keeps them; Watch or ListEvents can render them later.
 	OmitExplanations bool `protobuf:"varint,5,opt,name=omit_explanations,json=omitExplanations,proto3" json:"omit_explanations,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Leave out the per-operation results, for speed when a harness needs
+	// only the events: `results` is then empty when every operation
+	// succeeded, and holds just the failed operation's result (its error and
+	// its events' position) when one failed; `failed_operation` is set as
+	// usual. The operations are applied exactly as without it.
+	OmitResults   bool `protobuf:"varint,6,opt,name=omit_results,json=omitResults,proto3" json:"omit_results,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BatchRequest) Reset() {
@@ -115,6 +121,13 @@ func (x *BatchRequest) GetKinds() []EventKind {
 func (x *BatchRequest) GetOmitExplanations() bool {
 	if x != nil {
 		return x.OmitExplanations
+	}
+	return false
+}
+
+func (x *BatchRequest) GetOmitResults() bool {
+	if x != nil {
+		return x.OmitResults
 	}
 	return false
 }
@@ -909,7 +922,7 @@ var File_tcpemu_v1_batch_proto protoreflect.FileDescriptor
 
 const file_tcpemu_v1_batch_proto_rawDesc = "" +
 	"\n" +
-	"\x15tcpemu/v1/batch.proto\x12\ttcpemu.v1\x1a\x15tcpemu/v1/clock.proto\x1a\x18tcpemu/v1/endpoint.proto\x1a\x15tcpemu/v1/error.proto\x1a\x15tcpemu/v1/event.proto\x1a\x15tcpemu/v1/fault.proto\x1a\x17tcpemu/v1/network.proto\"\xd8\x01\n" +
+	"\x15tcpemu/v1/batch.proto\x12\ttcpemu.v1\x1a\x15tcpemu/v1/clock.proto\x1a\x18tcpemu/v1/endpoint.proto\x1a\x15tcpemu/v1/error.proto\x1a\x15tcpemu/v1/event.proto\x1a\x15tcpemu/v1/fault.proto\x1a\x17tcpemu/v1/network.proto\"\xfb\x01\n" +
 	"\fBatchRequest\x12\x18\n" +
 	"\asession\x18\x01 \x01(\tR\asession\x129\n" +
 	"\n" +
@@ -917,7 +930,8 @@ const file_tcpemu_v1_batch_proto_rawDesc = "" +
 	"operations\x12\x1a\n" +
 	"\blanguage\x18\x03 \x01(\tR\blanguage\x12*\n" +
 	"\x05kinds\x18\x04 \x03(\x0e2\x14.tcpemu.v1.EventKindR\x05kinds\x12+\n" +
-	"\x11omit_explanations\x18\x05 \x01(\bR\x10omitExplanations\"\x8c\b\n" +
+	"\x11omit_explanations\x18\x05 \x01(\bR\x10omitExplanations\x12!\n" +
+	"\fomit_results\x18\x06 \x01(\bR\vomitResults\"\x8c\b\n" +
 	"\x0eBatchOperation\x12K\n" +
 	"\x0fcreate_endpoint\x18\x01 \x01(\v2 .tcpemu.v1.CreateEndpointRequestH\x00R\x0ecreateEndpoint\x12K\n" +
 	"\x0fdelete_endpoint\x18\x02 \x01(\v2 .tcpemu.v1.DeleteEndpointRequestH\x00R\x0edeleteEndpoint\x12B\n" +
