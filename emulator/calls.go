@@ -247,6 +247,15 @@ func (s *Session) Status(id EndpointID) (Status, error) {
 	return st, nil
 }
 
+// State is an endpoint's state: Status without building the report.
+func (s *Session) State(id EndpointID) (tcp.State, error) {
+	ep, err := s.lookup(id)
+	if err != nil {
+		return tcp.Closed, err
+	}
+	return ep.State(), nil
+}
+
 // Endpoints lists the endpoints the session still has records of, by ID.
 func (s *Session) Endpoints() []EndpointID {
 	ids := make([]EndpointID, 0, s.eps.len())

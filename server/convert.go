@@ -410,6 +410,9 @@ type eventOpts struct {
 	lang  explain.Lang
 	omit  bool     // leave rule and explanation texts empty
 	kinds *kindSet // convert only these (a Batch's filter); nil: all
+	// noResult: a Batch with omit_results, whose operations need not
+	// build their results' resource views.
+	noResult bool
 }
 
 func (eo eventOpts) rule(r tcp.Rule) (citation, text string) {

@@ -206,7 +206,10 @@ func (s *session) bind(rec *endpointRec, id emulator.EndpointID) {
 // The slice is the emulator's and valid only until its next call: convert
 // before calling again.
 func (s *session) events(evs []emulator.Event, eo eventOpts, owner *endpointRec) []*pb.Event {
-	out := make([]*pb.Event, 0, len(evs))
+	var out []*pb.Event
+	if eo.kinds == nil { // a Batch's filter may keep few: let append size it then
+		out = make([]*pb.Event, 0, len(evs))
+	}
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Kind == emulator.KindEndpointCreated && s.byCore[ev.Endpoint] == nil {
@@ -277,6 +280,16 @@ func (s *session) status(rec *endpointRec) *emulator.Status {
 		return nil
 	}
 	return &st
+}
+
+// state is rec's connection state; ok is false when it has none (never
+// opened, or its record recycled). Cheaper than status: no report built.
+func (s *session) state(rec *endpointRec) (st tcp.State, ok bool) {
+	if rec.core == 0 {
+		return tcp.Closed, false
+	}
+	st, err := s.em.State(rec.core)
+	return st, err == nil
 }
 
 // lastSeq is the API seq of the newest event (0 if none yet).
