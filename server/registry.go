@@ -72,8 +72,9 @@ func (r *registry) sorted() []*session {
 // are fixed at creation.
 type session struct {
 	id         string
-	spec       *pb.Session // what the client asked for: seed, profile, overrides, labels, ...
-	base       tcp.Config  // the profile with the session's overrides
+	spec       *pb.Session          // what the client asked for: seed, profile, overrides, labels, ...
+	base       tcp.Config           // the profile with the session's overrides
+	effective  *pb.ProfileOverrides // base as the API shows it; shared, read-only (marshalling is safe concurrently)
 	lang       explain.Lang
 	createTime time.Time
 
@@ -113,6 +114,7 @@ func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.
 		bound:   make(map[netip.AddrPort]*endpointRec),
 		changed: make(chan struct{}),
 	}
+	s.effective = configToProto(&s.base)
 	s.net.init()
 	return s
 }
@@ -302,7 +304,7 @@ func (s *session) toProto() *pb.Session {
 		Seed:             s.spec.GetSeed(),
 		Profile:          s.spec.GetProfile(),
 		ProfileOverrides: s.spec.GetProfileOverrides(),
-		EffectiveProfile: configToProto(&s.base),
+		EffectiveProfile: s.effective,
 		Labels:           s.spec.GetLabels(),
 		FixedIsn:         s.spec.FixedIsn,
 		Language:         s.lang.String(),
