@@ -283,6 +283,10 @@ func (s *Session) inject(src, dst netip.AddrPort, seg tcp.Segment, deliver func(
 	if !src.IsValid() || !dst.IsValid() {
 		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
 	}
+	if len(seg.Payload) > tcp.MaxPayload {
+		return nil, fmt.Errorf("inject %v → %v: %w: %d octets of payload, a segment carries at most %d (IPv4's 16-bit total length)",
+			src, dst, ErrInvalidSegment, len(seg.Payload), tcp.MaxPayload)
+	}
 	seg.Src, seg.Dst = s.intern(src), s.intern(dst)
 	seg.Payload = append([]byte(nil), seg.Payload...)
 	start := s.begin()
