@@ -135,6 +135,8 @@ type runner struct {
 	epOf       map[tuple]emulator.EndpointID
 	parent     map[emulator.EndpointID]emulator.EndpointID
 	sigErr     map[emulator.EndpointID]tcp.Error // errors signalled, not yet reported by a call
+	epState    map[emulator.EndpointID]tcp.State // each endpoint's state, from the events
+	epFrom     map[emulator.EndpointID]tcp.State // and the state before it
 	fds        map[int]*socket
 	live       tuple
 	pending    *blocking
@@ -147,6 +149,7 @@ func newRunner(s *Script, d Driver, res *Result) *runner {
 		lastRul: map[emulator.EndpointID]tcp.Rule{},
 		iss:     map[tuple]seqnum.Value{}, epOf: map[tuple]emulator.EndpointID{},
 		parent: map[emulator.EndpointID]emulator.EndpointID{}, sigErr: map[emulator.EndpointID]tcp.Error{},
+		epState: map[emulator.EndpointID]tcp.State{}, epFrom: map[emulator.EndpointID]tcp.State{},
 		fds: map[int]*socket{}, noted: map[string]bool{},
 	}
 	r.cfg, _ = emulator.LookupProfile(res.Profile)
@@ -300,6 +303,12 @@ func (r *runner) unexpected(t time.Duration) error {
 
 // finish ends a run that went through every line.
 func (r *runner) finish() error {
+	if p := r.pending; p != nil && p.has {
+		// Like packetdrill, wait for a blocking call still in progress.
+		if err := r.advance(p.end + r.tol); err != nil {
+			return err
+		}
+	}
 	if r.pending != nil {
 		p := r.pending
 		return r.fail(fmt.Sprintf("the blocking %s of line %s never returned", p.name, p.ev.Pos),
@@ -349,10 +358,29 @@ func (r *runner) see(evs []emulator.Event) {
 			if ev.Value != 0 {
 				r.parent[ev.Endpoint] = emulator.EndpointID(ev.Value)
 			}
+		case emulator.KindStateChanged:
+			r.epFrom[ev.Endpoint], r.epState[ev.Endpoint] = ev.From, ev.To
 		case emulator.KindSignal:
-			r.sigErr[ev.Endpoint] = ev.Err
+			r.signal(ev.Endpoint, ev.Err)
 		}
 	}
+}
+
+// signal keeps an error the TCP signalled for the next call to report,
+// as Linux keeps sk_err. Only errors that end the connection count ("connection
+// closing" on a FIN is end of stream, not an error), and a reset in
+// SYN-SENT is "connection refused", as Linux's tcp_reset reports it.
+func (r *runner) signal(ep emulator.EndpointID, e tcp.Error) {
+	switch e {
+	case tcp.ErrConnectionReset:
+		if r.epState[ep] == tcp.SynSent || (r.epState[ep] == tcp.Closed && r.epFrom[ep] == tcp.SynSent) {
+			e = tcp.ErrConnectionRefused
+		}
+	case tcp.ErrConnectionRefused, tcp.ErrTimedOut, tcp.ErrUserTimeout:
+	default:
+		return
+	}
+	r.sigErr[ep] = e
 }
 
 // endpointOf finds the endpoint of a connection's tuple.
