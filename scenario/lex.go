@@ -110,7 +110,7 @@ func (l *lexer) run() {
 			if end < 0 {
 				l.errs = append(l.errs, lexError{p, "unterminated /* comment"})
 				l.advance(len(l.src))
-				return
+				continue
 			}
 			l.advance(end + 4)
 		case c == '%' && l.peek(1) == '{':
@@ -118,7 +118,7 @@ func (l *lexer) run() {
 			if end < 0 {
 				l.errs = append(l.errs, lexError{p, "unterminated %{ block (want }%)"})
 				l.advance(len(l.src))
-				return
+				continue
 			}
 			l.emit(tokCode, l.src[l.off+2:l.off+2+end], p)
 			l.advance(end + 4)

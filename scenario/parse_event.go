@@ -579,6 +579,11 @@ func (p *parser) expr() (Expr, error) {
 			if err != nil {
 				return e, err
 			}
+			if p.is(tokPunct, "(") { // msg_name(...)=...: a field with a length
+				if err := p.skipNote(); err != nil {
+					return e, err
+				}
+			}
 			if _, err := p.expect(tokPunct, "=", "\"=\" after the field name"); err != nil {
 				return e, err
 			}

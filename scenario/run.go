@@ -309,10 +309,9 @@ func (r *runner) finish() error {
 			return err
 		}
 	}
-	if r.pending != nil {
-		p := r.pending
-		return r.fail(fmt.Sprintf("the blocking %s of line %s never returned", p.name, p.ev.Pos),
-			fmt.Sprintf("%s returns by %v", p.name, p.end), "still blocked at the end of the script")
+	if p := r.pending; p != nil {
+		return r.at(r.fail(fmt.Sprintf("the blocking %s() of line %s never returned", p.name, p.ev.Pos),
+			fmt.Sprintf("%s() returns by %v", p.name, p.end), "still blocked at the end of the script"), p.ev)
 	}
 	if err := r.unexpected(r.base); err != nil {
 		return err
