@@ -153,8 +153,11 @@ func tapEscape(s string) string { return strings.ReplaceAll(s, "#", `\#`) }
 
 // yamlString quotes a string for YAML (JSON strings are valid YAML).
 func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // VerdictJSON writes the results as one JSON document: stable field names,
@@ -188,6 +191,7 @@ func VerdictJSON(w io.Writer, results []*scenario.Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 
@@ -273,6 +277,7 @@ func Gradescope(w io.Writer, results []*scenario.Result) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
 }
 
