@@ -61,3 +61,12 @@ var errnoNumbers = map[string]int64{
 }
 
 func errnoNumber(name string) int64 { return errnoNumbers[name] }
+
+// errnoAlias maps an errno name to the one the runner reports when Linux
+// gives both the same number (EWOULDBLOCK is EAGAIN).
+func errnoAlias(name string) string {
+	if name == "EWOULDBLOCK" {
+		return "EAGAIN"
+	}
+	return name
+}

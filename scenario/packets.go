@@ -36,6 +36,13 @@ func (r *runner) inbound(ev *Event) error {
 	}
 	if pk.HasWin {
 		seg.Window = pk.Win
+		if shift, ok := r.wscale[t]; ok && seg.Flags&tcp.SYN == 0 {
+			// The script's windows assume the scaling its SYN offered (RFC
+			// 7323 §2.3; Linux always agrees to it). The emulator does not
+			// scale, so the segment carries the octets the script means,
+			// capped at what 16 bits hold.
+			seg.Window = uint16(min(uint32(pk.Win)<<shift, tcp.MaxWindow))
+		}
 	}
 	for _, o := range pk.Options {
 		switch o.Kind {
@@ -43,7 +50,10 @@ func (r *runner) inbound(ev *Event) error {
 			seg.Options.MSS = uint16(o.Value)
 		case "wscale":
 			seg.Options.HasWScale, seg.Options.WScale = true, uint8(o.Value)
-			r.noteOnce("wscale", o.Pos, "window scaling is not modelled: the script's windows are taken unscaled")
+			if seg.Flags&tcp.SYN != 0 {
+				r.wscale[t] = min(o.Value, 14)
+			}
+			r.noteOnce("wscale", o.Pos, fmt.Sprintf("window scaling is not modelled: the script's later windows are read as scaled by %d and injected in octets (at most 65535)", min(o.Value, 14)))
 		case "sackOK":
 			seg.Options.SACKPermitted = true
 		case "TS":

@@ -71,7 +71,14 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 	}
 	r := newRunner(s, d, res)
 	r.run()
-	res.Events, res.Addrs, res.Names, res.Where = r.events, d, d.Names(), d.Where()
+	res.Events, res.Addrs, res.Where = r.events, d, d.Where()
+	res.Names = map[emulator.EndpointID]string{}
+	for id, n := range d.Names() {
+		res.Names[id] = n
+	}
+	for id, n := range r.names {
+		res.Names[id] = n
+	}
 	res.VirtualTime = d.Now()
 	if res.Status == StatusPassed {
 		res.Points = res.MaxPoints
@@ -141,6 +148,8 @@ type runner struct {
 	live       tuple
 	pending    *blocking
 	noted      map[string]bool
+	wscale     map[tuple]uint32               // window scale the script's SYN offered, per connection
+	names      map[emulator.EndpointID]string // \"fd3\": the socket an endpoint was opened or accepted as
 }
 
 func newRunner(s *Script, d Driver, res *Result) *runner {
@@ -150,7 +159,8 @@ func newRunner(s *Script, d Driver, res *Result) *runner {
 		iss:     map[tuple]seqnum.Value{}, epOf: map[tuple]emulator.EndpointID{},
 		parent: map[emulator.EndpointID]emulator.EndpointID{}, sigErr: map[emulator.EndpointID]tcp.Error{},
 		epState: map[emulator.EndpointID]tcp.State{}, epFrom: map[emulator.EndpointID]tcp.State{},
-		fds: map[int]*socket{}, noted: map[string]bool{},
+		fds: map[int]*socket{}, noted: map[string]bool{}, wscale: map[tuple]uint32{},
+		names: map[emulator.EndpointID]string{},
 	}
 	r.cfg, _ = emulator.LookupProfile(res.Profile)
 	if o, err := Overrides(s.Knobs); err == nil && o != nil {

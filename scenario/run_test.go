@@ -193,3 +193,37 @@ func TestRunsAreDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Linux details a ported script relies on: shutdown(SHUT_RD) makes an
+// empty read return 0 while arriving data is still acknowledged and
+// readable; recv(MSG_DONTWAIT) does not block; EWOULDBLOCK is EAGAIN; and
+// windows after a SYN that offered window scaling are read as scaled.
+func TestLinuxSocketDetails(t *testing.T) {
+	res := runScript(t, `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1000,nop,wscale 2>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>
++0.1 < . 1:1(0) ack 1 win 1000
++0 accept(3, ..., ...) = 4
++0 recv(4, ..., 100, MSG_DONTWAIT) = -1 EWOULDBLOCK (Operation would block)
++0 shutdown(4, SHUT_RD) = 0
++0 read(4, ..., 100) = 0
++0 < P. 1:11(10) ack 1 win 1000
++0 > . 1:1(0) ack 11
++0 read(4, ..., 100) = 10
+// win 1000 with wscale 2 is 4000 octets: a 3000-octet write goes at once.
++0 write(4, ..., 3000) = 3000
++0 > P. 1:3001(3000) ack 11
+`, "")
+	if !res.Passed() {
+		t.Fatalf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
+	}
+	var noted bool
+	for _, n := range res.Notes {
+		noted = noted || strings.Contains(n.Text, "window scaling is not modelled")
+	}
+	if !noted {
+		t.Errorf("no note about window scaling: %v", res.Notes)
+	}
+}

@@ -23,6 +23,7 @@ type socket struct {
 	nonblock bool
 	linger0  bool // SO_LINGER {1, 0}: close() aborts
 	shutWr   bool
+	shutRd   bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
 }
 
 func (s *socket) tuple() tuple {
@@ -115,8 +116,10 @@ func Check(s *Script) []Unsupported {
 				add(c.Pos, "fcntl command %s (only F_SETFL and F_GETFL)", c.Name)
 			}
 		case "recv", "send":
-			if f := arg(3); !(f.Kind == ExprInt && f.Int == 0) && f.Kind != ExprEllipsis {
-				add(f.Pos, "%s flags (only 0)", sc.Name)
+			f := arg(3)
+			dontwait := sc.Name == "recv" && f.Kind == ExprName && f.Name == "MSG_DONTWAIT"
+			if !(f.Kind == ExprInt && f.Int == 0) && f.Kind != ExprEllipsis && !dontwait {
+				add(f.Pos, "%s flags %s (only 0, and MSG_DONTWAIT for recv)", sc.Name, exprText(f))
 			}
 		}
 	}
@@ -192,7 +195,7 @@ func (r *runner) syscall(ev *Event, at time.Duration) error {
 	case "accept":
 		return r.accept(ev, s, at)
 	case "read", "recv":
-		return r.read(ev, s, arg(2), at)
+		return r.read(ev, s, arg(2), at, arg(3).Name == "MSG_DONTWAIT")
 	case "write", "send":
 		return r.write(ev, s, arg(2))
 	case "close":
@@ -229,7 +232,7 @@ func (r *runner) check(ev *Event, got result) error {
 	sc := ev.Syscall
 	want := strconv.FormatInt(sc.Ret, 10)
 	if sc.Errno != "" {
-		want += " " + sc.Errno
+		want += " " + errnoAlias(sc.Errno)
 	}
 	have := strconv.FormatInt(got.ret, 10)
 	if got.errno != "" {
@@ -320,6 +323,7 @@ func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
 		return r.check(ev, r.errnoOf("listen", err))
 	}
 	s.ep, s.listener = id, true
+	r.names[id] = "fd" + strconv.Itoa(s.fd)
 	r.live = s.tuple()
 	return r.check(ev, okRes(0))
 }
@@ -344,6 +348,7 @@ func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) erro
 		return r.check(ev, r.errnoOf("connect", err))
 	}
 	s.ep = id
+	r.names[id] = "fd" + strconv.Itoa(s.fd)
 	st, err := r.d.Status(id)
 	if err != nil {
 		return fmt.Errorf("status of endpoint %d: %w", id, err)
@@ -480,6 +485,7 @@ func (r *runner) accepted(id emulator.EndpointID) result {
 	res := r.socketCall()
 	c := r.fds[int(res.ret)]
 	c.ep = id
+	r.names[id] = "fd" + strconv.Itoa(c.fd)
 	for t, ep := range r.epOf {
 		if ep == id {
 			c.conn = t
@@ -491,7 +497,7 @@ func (r *runner) accepted(id emulator.EndpointID) result {
 	return res
 }
 
-func (r *runner) read(ev *Event, s *socket, n Expr, at time.Duration) error {
+func (r *runner) read(ev *Event, s *socket, n Expr, at time.Duration, dontwait bool) error {
 	if s.ep == 0 || s.listener {
 		return r.check(ev, errno("ENOTCONN"))
 	}
@@ -506,7 +512,10 @@ func (r *runner) read(ev *Event, s *socket, n Expr, at time.Duration) error {
 	if st.RcvQueued > 0 || r.sigErr[s.ep] != 0 || finReceived(st.State) {
 		return r.check(ev, r.receive(s, max))
 	}
-	if s.nonblock {
+	if s.shutRd {
+		return r.check(ev, okRes(0))
+	}
+	if s.nonblock || dontwait {
 		return r.check(ev, errno("EAGAIN"))
 	}
 	r.pendingMax = max
@@ -592,6 +601,9 @@ func (r *runner) shutdown(ev *Event, s *socket, how Expr) error {
 	if s.ep == 0 || s.listener {
 		return r.check(ev, errno("ENOTCONN"))
 	}
+	if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
+		s.shutRd = true
+	}
 	switch how.Name {
 	case "SHUT_WR", "SHUT_RDWR":
 		if !s.shutWr {
@@ -603,7 +615,10 @@ func (r *runner) shutdown(ev *Event, s *socket, how Expr) error {
 			}
 		}
 	case "SHUT_RD":
-		r.noteOnce("shut_rd", ev.Pos, "shutdown(SHUT_RD) has no effect on the emulated endpoint")
+		// Only the socket notes it: read() returns 0 once nothing is
+		// queued. TCP sends nothing (RFC 9293 has no half-close of the
+		// receiving side), and arriving data is still acknowledged and
+		// readable, as on Linux.
 	default:
 		return &unsupportedErr{"shutdown how " + how.Name}
 	}
