@@ -189,10 +189,7 @@ func VerdictJSON(w io.Writer, results []*scenario.Result) error {
 		}
 		out.Results = append(out.Results, jr)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 type jsonRun struct {
@@ -275,10 +272,7 @@ func Gradescope(w io.Writer, results []*scenario.Result) error {
 			Status: status, Output: text,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 type gsResults struct {
@@ -294,4 +288,13 @@ type gsTest struct {
 	MaxScore float64 `json:"max_score"`
 	Status   string  `json:"status"`
 	Output   string  `json:"output"`
+}
+
+// writeJSON writes v indented, without HTML escaping (the texts hold
+// "<SEQ=…>" and "->", which people read).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }

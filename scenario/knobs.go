@@ -121,57 +121,44 @@ func KnobPairs(ks []Knob) []string {
 	return out
 }
 
+// sysctlKnobs are the Linux TCP sysctls the profiles model: the knob each
+// sets and the unit of its value.
+var sysctlKnobs = map[string]struct{ knob, unit string }{
+	"tcp_syn_retries":         {"syn_retries", "count"},
+	"tcp_synack_retries":      {"synack_retries", "count"},
+	"tcp_retries2":            {"data_retries", "count"},
+	"tcp_syn_linear_timeouts": {"syn_linear_timeouts", "count"},
+	"tcp_fin_timeout":         {"fin_wait_2_timeout", "s"},
+	"tcp_rfc1337":             {"rfc1337", "bool"},
+	"tcp_invalid_ratelimit":   {"out_of_window_ack_interval", "ms"},
+}
+
 // sysctlKnob maps a Linux TCP sysctl the profiles model onto a knob.
 func sysctlKnob(name, value string) (knob, kv string, ok bool) {
-	name = strings.ReplaceAll(strings.TrimPrefix(name, "net.ipv4."), "/", ".")
-	secs := func() (string, bool) {
-		n, err := strconv.ParseUint(value, 10, 32)
-		return (time.Duration(n) * time.Second).String(), err == nil
-	}
-	ms := func() (string, bool) {
-		n, err := strconv.ParseUint(value, 10, 32)
-		return (time.Duration(n) * time.Millisecond).String(), err == nil
-	}
-	count := func() (string, bool) {
-		_, err := strconv.ParseUint(value, 10, 32)
-		return value, err == nil
-	}
-	boolean := func() (string, bool) {
-		switch value {
-		case "0":
-			return "false", true
-		case "1":
-			return "true", true
-		}
-		return "", false
-	}
-	var v string
-	switch name {
-	case "tcp_syn_retries":
-		knob = "syn_retries"
-		v, ok = count()
-	case "tcp_synack_retries":
-		knob = "synack_retries"
-		v, ok = count()
-	case "tcp_retries2":
-		knob = "data_retries"
-		v, ok = count()
-	case "tcp_syn_linear_timeouts":
-		knob = "syn_linear_timeouts"
-		v, ok = count()
-	case "tcp_fin_timeout":
-		knob = "fin_wait_2_timeout"
-		v, ok = secs()
-	case "tcp_rfc1337":
-		knob = "rfc1337"
-		v, ok = boolean()
-	case "tcp_invalid_ratelimit":
-		knob = "out_of_window_ack_interval"
-		v, ok = ms()
-	default:
+	k, known := sysctlKnobs[strings.ReplaceAll(strings.TrimPrefix(name, "net.ipv4."), "/", ".")]
+	if !known {
 		return "", "", false
 	}
-	return knob, v, ok
+	if k.unit == "bool" {
+		switch value {
+		case "0":
+			return k.knob, "false", true
+		case "1":
+			return k.knob, "true", true
+		}
+		return "", "", false
+	}
+	n, err := strconv.ParseUint(value, 10, 32)
+	if err != nil {
+		return "", "", false
+	}
+	switch k.unit {
+	case "s":
+		return k.knob, (time.Duration(n) * time.Second).String(), true
+	case "ms":
+		return k.knob, (time.Duration(n) * time.Millisecond).String(), true
+	}
+	return k.knob, value, true
 }
 
 // parseState reads a state as RFC 9293 spells it (TIME-WAIT), with

@@ -150,19 +150,14 @@ func (p *parser) script() {
 }
 
 func (p *parser) statement() error {
+	if p.commandOrCode() {
+		return nil
+	}
 	t := p.peek()
 	switch {
 	case t.kind == tokOption:
 		p.next()
 		return p.option(t)
-	case t.kind == tokCommand:
-		p.next()
-		p.command(t)
-		return nil
-	case t.kind == tokCode:
-		p.next()
-		p.unsupported(t.pos, "%s", pythonUnsupported)
-		return nil
 	case t.kind == tokPunct && t.text == "~":
 		p.next()
 		if p.events {
@@ -171,6 +166,23 @@ func (p *parser) statement() error {
 		return p.header(t)
 	}
 	return p.event()
+}
+
+// commandOrCode takes a backtick command or a %{ }% block, with or
+// without a time before it, and reports whether it did.
+func (p *parser) commandOrCode() bool {
+	t := p.peek()
+	switch t.kind {
+	case tokCommand:
+		p.next()
+		p.command(t)
+		return true
+	case tokCode:
+		p.next()
+		p.unsupported(t.pos, "%s", pythonUnsupported)
+		return true
+	}
+	return false
 }
 
 // option handles packetdrill's in-script command-line options.

@@ -16,16 +16,11 @@ func (p *parser) event() error {
 	}
 	ev := &Event{Pos: start.pos, Time: tm}
 	p.events = true
+	if p.commandOrCode() {
+		return nil
+	}
 	t := p.peek()
 	switch {
-	case t.kind == tokCommand:
-		p.next()
-		p.command(t)
-		return nil
-	case t.kind == tokCode:
-		p.next()
-		p.unsupported(t.pos, "%s", pythonUnsupported)
-		return nil
 	case t.kind == tokPunct && t.text == "~":
 		p.next()
 		if err := p.extension(ev); err != nil {
@@ -532,21 +527,12 @@ func (p *parser) expr() (Expr, error) {
 	case t.kind == tokWord:
 		p.next()
 		e.Kind, e.Name = ExprName, t.text
-		if p.is(tokPunct, "(") { // htons(8080), inet_addr("1.2.3.4")
-			p.next()
-			for !p.is(tokPunct, ")") {
-				a, err := p.expr()
-				if err != nil {
-					return e, err
-				}
-				e.Items = append(e.Items, a)
-				if !p.accept(tokPunct, ",") {
-					break
-				}
-			}
-			if _, err := p.expect(tokPunct, ")", "\")\""); err != nil {
+		if p.accept(tokPunct, "(") { // htons(8080), inet_addr("1.2.3.4")
+			items, err := p.exprList(")")
+			if err != nil {
 				return e, err
 			}
+			e.Items = items
 		}
 		for p.accept(tokPunct, "|") {
 			w, err := p.expect(tokWord, "", "a flag name after |")
@@ -557,20 +543,11 @@ func (p *parser) expr() (Expr, error) {
 		}
 	case t.kind == tokPunct && t.text == "[":
 		p.next()
-		e.Kind = ExprList
-		for !p.is(tokPunct, "]") {
-			a, err := p.expr()
-			if err != nil {
-				return e, err
-			}
-			e.Items = append(e.Items, a)
-			if !p.accept(tokPunct, ",") {
-				break
-			}
-		}
-		if _, err := p.expect(tokPunct, "]", "\"]\""); err != nil {
+		items, err := p.exprList("]")
+		if err != nil {
 			return e, err
 		}
+		e.Kind, e.Items = ExprList, items
 	case t.kind == tokPunct && t.text == "{":
 		p.next()
 		e.Kind, e.Fields = ExprStruct, map[string]Expr{}
@@ -603,4 +580,21 @@ func (p *parser) expr() (Expr, error) {
 		return e, p.fail(t.pos, "expected an argument, found %s", describe(t))
 	}
 	return e, nil
+}
+
+// exprList reads "expr, expr, ..." up to and including the closing token.
+func (p *parser) exprList(closing string) ([]Expr, error) {
+	var items []Expr
+	for !p.is(tokPunct, closing) {
+		a, err := p.expr()
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, a)
+		if !p.accept(tokPunct, ",") {
+			break
+		}
+	}
+	_, err := p.expect(tokPunct, closing, strconv.Quote(closing))
+	return items, err
 }
