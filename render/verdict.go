@@ -107,7 +107,7 @@ func humanOne(ew *errWriter, r *scenario.Result, opts VerdictOptions) {
 		}
 		if f.Rule != "" {
 			ew.printf("  why (%s, %s):\n", f.Rule, f.Section)
-			for _, line := range wrapText(f.Explanation, 76) {
+			for _, line := range wrap(f.Explanation, 76) {
 				ew.printf("    %s\n", line)
 			}
 		}
@@ -129,26 +129,6 @@ func humanOne(ew *errWriter, r *scenario.Result, opts VerdictOptions) {
 			ew.err = Ladder(ew.w, r.Events, lo)
 		}
 	}
-}
-
-// wrapText breaks text into lines of at most width bytes at spaces.
-func wrapText(text string, width int) []string {
-	var lines []string
-	var cur strings.Builder
-	for _, word := range strings.Fields(text) {
-		if cur.Len() > 0 && cur.Len()+1+len(word) > width {
-			lines = append(lines, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte(' ')
-		}
-		cur.WriteString(word)
-	}
-	if cur.Len() > 0 {
-		lines = append(lines, cur.String())
-	}
-	return lines
 }
 
 // num prints points without a needless fraction ("3", "2.5").

@@ -108,25 +108,25 @@ func (r *runner) outbound(ev *Event, at, lo, hi time.Duration) error {
 	}
 	pk := ev.Packet
 	if len(r.queue) == 0 {
-		return why(r.fail(fmt.Sprintf("expected %s by %v; the endpoint sent nothing", packetText(pk), hi),
+		return r.why(r.fail(fmt.Sprintf("expected %s by %v; the endpoint sent nothing", packetText(pk), hi),
 			packetText(pk), "nothing sent"), r.lastTransition(r.endpointOf(want)))
 	}
 	o := r.merge(pk)
 	got := r.segText(o)
 	if o.t != want {
-		return why(r.fail(fmt.Sprintf("expected %s on %v → %v; the endpoint sent %s on %v → %v",
+		return r.why(r.fail(fmt.Sprintf("expected %s on %v → %v; the endpoint sent %s on %v → %v",
 			packetText(pk), want.local, want.remote, got, o.t.local, o.t.remote),
 			packetText(pk), got), o.rule)
 	}
 	if msg := r.compare(pk, o); msg != "" {
-		return why(r.fail(msg, packetText(pk), got), o.rule)
+		return r.why(r.fail(msg, packetText(pk), got), o.rule)
 	}
 	switch {
 	case o.at < lo:
-		return why(r.fail(fmt.Sprintf("timing: %s was sent at %v, expected at %v (tolerance %v)", got, o.at, at, r.tol),
+		return r.why(r.fail(fmt.Sprintf("timing: %s was sent at %v, expected at %v (tolerance %v)", got, o.at, at, r.tol),
 			fmt.Sprintf("at %v", at), fmt.Sprintf("at %v", o.at)), o.rule)
 	case o.at > hi:
-		return why(r.fail(fmt.Sprintf("timing: %s was sent at %v, expected by %v", got, o.at, hi),
+		return r.why(r.fail(fmt.Sprintf("timing: %s was sent at %v, expected by %v", got, o.at, hi),
 			fmt.Sprintf("at %v", at), fmt.Sprintf("at %v", o.at)), o.rule)
 	}
 	// The next relative time counts from the line's time; after "*" or a

@@ -43,6 +43,8 @@ type Options struct {
 	Profile string
 	// Seed is the session's seed.
 	Seed uint64
+	// Lang is the language of the explanation at a failure.
+	Lang explain.Lang
 }
 
 // Run parses nothing: it runs a parsed script against a fresh session from
@@ -70,6 +72,7 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 		return res
 	}
 	r := newRunner(s, d, res)
+	r.lang = opts.Lang
 	r.run()
 	res.Events, res.Addrs, res.Where = r.events, d, d.Where()
 	res.Names = map[emulator.EndpointID]string{}
@@ -150,6 +153,7 @@ type runner struct {
 	noted      map[string]bool
 	wscale     map[tuple]uint32               // window scale the script's SYN offered, per connection
 	names      map[emulator.EndpointID]string // \"fd3\": the socket an endpoint was opened or accepted as
+	lang       explain.Lang
 }
 
 func newRunner(s *Script, d Driver, res *Result) *runner {
@@ -218,10 +222,10 @@ func (r *runner) fail(msg, expected, actual string) error {
 }
 
 // why attaches the rule behind what the endpoint did to a mismatch.
-func why(err error, rule tcp.Rule) error {
+func (r *runner) why(err error, rule tcp.Rule) error {
 	var m *mismatch
 	if rule != tcp.RuleNone && errors.As(err, &m) && m.f.Rule == "" {
-		m.f.Rule, m.f.Section, m.f.Explanation = rule.Name(), rule.Section(), explain.Rule(rule, explain.English)
+		m.f.Rule, m.f.Section, m.f.Explanation = rule.Name(), rule.Section(), explain.Rule(rule, r.lang)
 	}
 	return err
 }
@@ -279,23 +283,31 @@ func (r *runner) step(ev *Event) error {
 	}
 }
 
-// advance runs the clock to t. While a blocking call waits it goes one
-// pending item at a time, so that the call returns at the exact instant.
+// advance runs the clock to t, including what is due at t itself (a
+// segment sent at this instant reaches the script's host at once). While a
+// blocking call waits it goes one pending item at a time, so that the call
+// returns at the exact instant.
 func (r *runner) advance(t time.Duration) error {
+	if t < r.d.Now() {
+		t = r.d.Now()
+	}
 	for {
 		if r.pending != nil {
 			if err := r.checkPending(); err != nil {
 				return err
 			}
 		}
-		if r.d.Now() >= t {
-			return nil
-		}
 		evs, err := r.d.Advance(t, r.pending != nil)
 		if err != nil {
 			return fmt.Errorf("advance the clock to %v: %w", t, err)
 		}
 		r.see(evs)
+		if len(evs) == 0 && r.d.Now() >= t {
+			if r.pending != nil {
+				return r.checkPending()
+			}
+			return nil
+		}
 	}
 }
 
@@ -306,7 +318,7 @@ func (r *runner) unexpected(t time.Duration) error {
 		return nil
 	}
 	o := r.queue[0]
-	return why(r.fail(
+	return r.why(r.fail(
 		fmt.Sprintf("the endpoint sent %s at %v, which no line of the script expects", r.segText(o), o.at),
 		"no segment before this line", r.segText(o)), o.rule)
 }
@@ -322,6 +334,10 @@ func (r *runner) finish() error {
 	if p := r.pending; p != nil {
 		return r.at(r.fail(fmt.Sprintf("the blocking %s() of line %s never returned", p.name, p.ev.Pos),
 			fmt.Sprintf("%s() returns by %v", p.name, p.end), "still blocked at the end of the script"), p.ev)
+	}
+	// Deliver what the last line sent at its own instant, to list it.
+	if err := r.advance(r.d.Now()); err != nil {
+		return err
 	}
 	if err := r.unexpected(r.base); err != nil {
 		return err
@@ -439,7 +455,7 @@ func (r *runner) state(ev *Event) error {
 		return fmt.Errorf("status of endpoint %d: %w", ep, err)
 	}
 	if st.State != want {
-		return why(r.fail(fmt.Sprintf("expected state %s, the endpoint is in %s", want, st.State), want.String(), st.State.String()),
+		return r.why(r.fail(fmt.Sprintf("expected state %s, the endpoint is in %s", want, st.State), want.String(), st.State.String()),
 			r.lastTransition(ep))
 	}
 	return nil

@@ -116,6 +116,7 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		defer done()
 		open = remoteOpener(ctx, c, func() string { return strings.TrimSuffix(filepath.Base(current), filepath.Ext(current)) })
 	}
+	lang, _ := explain.ParseLang(g.Lang)
 	results := make([]*scenario.Result, 0, len(o.Files))
 	for _, file := range o.Files {
 		current = file
@@ -123,14 +124,13 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		if err != nil {
 			return fmt.Errorf("read script: %w", err)
 		}
-		res := scenario.RunFile(file, src, open, scenario.Options{Profile: o.Profile, Seed: o.Seed})
+		res := scenario.RunFile(file, src, open, scenario.Options{Profile: o.Profile, Seed: o.Seed, Lang: lang})
 		if !o.Local && res.Status == scenario.StatusError && res.Where == "" && ctx.Err() == nil && res.Failure != nil &&
 			strings.Contains(res.Failure.Message, "Unavailable") {
 			return fmt.Errorf("%s: %s", res.Failure.Message, cmdutil.Unavailable(g.Addr))
 		}
 		results = append(results, res)
 	}
-	lang, _ := explain.ParseLang(g.Lang)
 	lo := printer.LadderOptions(g.Out, g.Lang, g.Absolute)
 	opts := render.VerdictOptions{Verbose: o.Verbose, Ladder: render.Options{
 		Lang: lang, Explain: true, ExplainLines: 3, Color: lo.Color, Absolute: g.Absolute,
