@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"net/netip"
 	"time"
 
@@ -89,22 +90,13 @@ func NewLocal(cfg SessionConfig) (Driver, error) {
 func overridesOf(pairs []string) (*emulator.Overrides, error) {
 	ks := make([]Knob, 0, len(pairs))
 	for _, p := range pairs {
-		n, v, ok := cut(p)
+		n, v, ok := strings.Cut(p, "=")
 		if !ok {
 			return nil, fmt.Errorf("knob %q: want name=value", p)
 		}
 		ks = append(ks, Knob{Name: n, Value: v})
 	}
 	return Overrides(ks)
-}
-
-func cut(p string) (string, string, bool) {
-	for i := 0; i < len(p); i++ {
-		if p[i] == '=' {
-			return p[:i], p[i+1:], true
-		}
-	}
-	return "", "", false
 }
 
 func (l *local) Listen(local netip.AddrPort, knobs []string, backlog int) (emulator.EndpointID, []emulator.Event, error) {

@@ -47,9 +47,9 @@ type Options struct {
 	Lang explain.Lang
 }
 
-// Run parses nothing: it runs a parsed script against a fresh session from
-// open and returns the verdict. Unsupported features are reported before
-// anything runs.
+// Run runs a parsed script against a fresh session from open and returns
+// the verdict. A script that uses an unsupported feature is not run: the
+// verdict lists every such line.
 func Run(s *Script, file string, open Opener, opts Options) *Result {
 	res := &Result{File: file, Name: filepath.Base(file), MaxPoints: s.Points, TotalLines: len(s.Events)}
 	res.Profile = s.Profile
