@@ -3,8 +3,8 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/tcpemu/tcpemu/emulator"
