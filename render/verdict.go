@@ -102,7 +102,13 @@ func humanOne(ew *errWriter, r *scenario.Result, opts VerdictOptions) {
 			ew.printf("  %s:%s: %s\n", r.File, f.Pos, f.Line)
 		}
 		ew.printf("  %s\n", f.Message)
-		if f.Expected != "" || f.Actual != "" {
+		switch {
+		case r.Status == scenario.StatusError && f.Actual != "":
+			// A script that does not parse: every error, with its place.
+			for _, line := range strings.Split(f.Actual, "\n") {
+				ew.printf("    %s\n", line)
+			}
+		case f.Expected != "" || f.Actual != "":
 			ew.printf("    expected: %s\n    actual:   %s\n", f.Expected, f.Actual)
 		}
 		if f.Rule != "" {

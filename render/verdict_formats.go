@@ -116,8 +116,10 @@ func TAP(w io.Writer, results []*scenario.Result) error {
 	for i, r := range results {
 		if r.Passed() {
 			ew.printf("ok %d - %s\n", i+1, tapEscape(r.File))
-			for _, n := range r.Notes {
-				ew.printf("# %s: note: %s\n", n.Pos, n.Text)
+			for _, n := range strings.Split(strings.TrimSuffix(notesText(r), "\n"), "\n") {
+				if n != "" {
+					ew.printf("# %s\n", n)
+				}
 			}
 			continue
 		}

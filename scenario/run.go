@@ -443,6 +443,9 @@ func (r *runner) state(ev *Event) error {
 			return err
 		}
 		ep = r.endpointOf(t)
+		if ep == 0 && ev.On.Peer != 0 {
+			return r.fail(fmt.Sprintf("~ state: no connection with the script's port %d", ev.On.Peer), want.String(), "no connection")
+		}
 		if ep == 0 {
 			ep = r.lastSocketEndpoint()
 		}

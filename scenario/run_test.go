@@ -64,6 +64,8 @@ func TestWrongScriptsFailWithTheRightDiagnosis(t *testing.T) {
 			src: server + "+0...0.1 read(4, ..., 1000) = 10\n"},
 		{name: "non-blocking call that blocks", line: 8, msg: "read() blocked",
 			src: server + "+0 read(4, ..., 1000) = 10\n"},
+		{name: "state of a connection that does not exist", line: 8, msg: "~ state: no connection with the script's port 40009",
+			src: server + "+0 ~ state peer 40009 ESTABLISHED\n"},
 		{name: "syn retransmission too early for linux", line: 4, msg: "expected at 3s", profile: "linux",
 			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0...10 connect(3, ..., ...) = 0\n+0 > S 0:0(0) <mss 1460>\n3 > S 0:0(0) <mss 1460>\n"},
 	} {
