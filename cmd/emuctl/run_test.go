@@ -107,6 +107,9 @@ func TestRunExitCodes(t *testing.T) {
 	if r := emuctl(t, "unix:/nonexistent", "run", "--local", "no-such-file.pkt"); r.code != 1 || !strings.Contains(r.stderr, "no-such-file.pkt") {
 		t.Errorf("a missing file: %s", r)
 	}
+	if r := emuctl(t, "unix:/nonexistent/emud.sock", "run", "../../scenarios/passive-open.pkt"); r.code != 1 || !strings.Contains(r.stderr, "is emud running") {
+		t.Errorf("no daemon: %s", r)
+	}
 }
 
 func writeFile(t *testing.T, path, content string) {
