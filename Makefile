@@ -64,7 +64,7 @@ rewrite:
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
-	@for pkg in ./emulator/ ./emulator/tcp/; do \
+	@for pkg in ./emulator/ ./emulator/tcp/ ./scenario/; do \
 		for t in $$($(GO) test -list='^Fuzz' $$pkg | grep ^Fuzz); do \
 			$(GO) test -run='^$$$$' -fuzz="^$$t$$$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 		done; \
