@@ -178,7 +178,7 @@ func (r *runner) compare(pk *Packet, o outSeg) string {
 	if seq != pk.Seq {
 		diffs = append(diffs, fmt.Sprintf("seq %d, expected %d", seq, pk.Seq))
 	}
-	if o.h.Len != uint32(pk.Len) {
+	if uint32(o.h.Len) != uint32(pk.Len) {
 		diffs = append(diffs, fmt.Sprintf("payload %d octets, expected %d", o.h.Len, pk.Len))
 	}
 	if pk.HasAck && o.h.Flags&tcp.ACK != 0 && ack != pk.Ack {
@@ -253,7 +253,7 @@ func letters(f tcp.Flags) string {
 // segText writes a segment the endpoint sent in the script's notation.
 func (r *runner) segText(o outSeg) string {
 	seq, ack := r.rel(o)
-	s := fmt.Sprintf("%s %d:%d(%d)", letters(o.h.Flags), seq, seq+o.h.Len, o.h.Len)
+	s := fmt.Sprintf("%s %d:%d(%d)", letters(o.h.Flags), seq, seq+uint32(o.h.Len), o.h.Len)
 	if o.h.Flags&tcp.ACK != 0 {
 		s += " ack " + strconv.FormatUint(uint64(ack), 10)
 	}
