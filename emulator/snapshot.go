@@ -285,7 +285,7 @@ func appendSegments(w *wire.Writer, segs []tcp.Segment) {
 }
 
 func readSegments(r *wire.Reader) []tcp.Segment {
-	n := r.Count("external segments", 16)
+	n := r.Count("external segments", 15) // a segment takes at least 15 bytes
 	if n == 0 {
 		return nil
 	}
