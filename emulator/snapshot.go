@@ -243,12 +243,25 @@ func (s *Session) readAddresses(r *wire.Reader) {
 		s.addrs = append(s.addrs, ap)
 		s.hosted = append(s.hosted, r.Bool("address hosted"))
 	}
+	var prev netip.Addr
 	for i, n := 0, r.Count("hosts", 1); i < n; i++ {
-		s.hosts[readAddr(r, "host")] = true
+		h := readAddr(r, "host")
+		ascending(r, "hosts", i, h.Compare(prev))
+		s.hosts[h], prev = true, h
 	}
 	for i, n := 0, r.Count("ephemeral ports", 2); i < n; i++ {
 		h := readAddr(r, "ephemeral port host")
-		s.ports[h] = r.Uint16("ephemeral port")
+		ascending(r, "ephemeral ports", i, h.Compare(prev))
+		s.ports[h], prev = r.Uint16("ephemeral port"), h
+	}
+}
+
+// ascending fails unless element i of a list comes after element i-1 (c
+// compares them): a snapshot writes every set and map in ascending order,
+// so that each state has exactly one encoding.
+func ascending(r *wire.Reader, what string, i, c int) {
+	if i > 0 && c <= 0 {
+		r.Failf(what, "element %d is not after the one before it", i)
 	}
 }
 

@@ -86,8 +86,13 @@ func (s *Session) readEndpoints(r *wire.Reader) {
 	n := r.Count("endpoint configurations", 20)
 	cfgs := make([]*tcp.Config, 1, n+1)
 	cfgs[0] = &s.base
+	seen := map[tcp.Config]bool{s.base: true}
 	for i := 0; i < n && r.Err() == nil; i++ {
 		c := tcp.ReadConfig(r)
+		if seen[c] && r.Err() == nil {
+			r.Failf("endpoint configuration", "%d repeats the profile or another configuration", i+1)
+		}
+		seen[c] = true
 		cfgs = append(cfgs, &c)
 	}
 	s.nextID = EndpointID(r.Uint32("next endpoint ID"))
@@ -95,8 +100,11 @@ func (s *Session) readEndpoints(r *wire.Reader) {
 		r.Failf("next endpoint ID", "must be at least 1")
 	}
 	var last EndpointID
+	used := uint64(0) // configurations are numbered in order of first use
 	for i, n := 0, r.Count("endpoints", 40); i < n && r.Err() == nil; i++ {
-		ep := &endpoint{cfg: cfgs[r.UintMax("endpoint configuration", uint64(len(cfgs)-1))]}
+		k := r.UintMax("endpoint configuration", min(used+1, uint64(len(cfgs)-1)))
+		used = max(used, k)
+		ep := &endpoint{cfg: cfgs[k]}
 		ep.Endpoint.RestoreSnapshot(r, ep.cfg)
 		id := EndpointID(ep.ID)
 		if r.Err() == nil && (id <= last || id >= s.nextID) {
@@ -106,6 +114,9 @@ func (s *Session) readEndpoints(r *wire.Reader) {
 		s.readEndpoint(r, ep)
 		ep.Owner, ep.Scratch = ep, &s.scratch
 		s.eps.put(id, ep)
+	}
+	if r.Err() == nil && used != uint64(len(cfgs)-1) {
+		r.Failf("endpoint configurations", "%d of them are used by no endpoint", uint64(len(cfgs)-1)-used)
 	}
 }
 

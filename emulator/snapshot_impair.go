@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -67,12 +68,11 @@ func (s *Session) readImpairments(r *wire.Reader) {
 	}
 	im := s.impair()
 	im.def = readPath(r, "default path")
+	var prev hostPair
 	for i, n := 0, r.Count("directions", 11); i < n && r.Err() == nil; i++ {
 		d := readDirection(r)
-		if _, dup := im.dirs[d.pair]; dup && r.Err() == nil {
-			r.Failf("direction", "%v → %v appears twice", d.pair.from, d.pair.to)
-		}
-		im.dirs[d.pair] = d
+		ascending(r, "directions", i, d.pair.compare(prev))
+		im.dirs[d.pair], prev = d, d.pair
 	}
 	im.nextFault = FaultID(r.Uint32("next fault ID"))
 	for i, n := 0, r.Count("fault rules", 20); i < n && r.Err() == nil; i++ {
@@ -83,16 +83,19 @@ func (s *Session) readImpairments(r *wire.Reader) {
 		im.faults = append(im.faults, f)
 	}
 	for i, n := 0, r.Count("cuts", 2); i < n && r.Err() == nil; i++ {
-		im.cuts[readHostPair(r, "cut")] = true
+		p := readHostPair(r, "cut")
+		ascending(r, "cuts", i, p.compare(prev))
+		im.cuts[p], prev = true, p
 	}
 	im.nextSpecial = r.Uint32("next network item key")
+	var last uint32
 	for i, n := 0, r.Count("network items", 10); i < n && r.Err() == nil; i++ {
 		k := r.Uint32("network item key")
-		sp := s.readSpecial(r)
-		if _, dup := im.specials[k]; r.Err() == nil && (dup || k == 0) {
-			r.Failf("network item key", "%d is zero or appears twice", k)
+		ascending(r, "network items", i, cmp.Compare(k, last))
+		if k == 0 {
+			r.Failf("network item key", "must not be zero")
 		}
-		im.specials[k] = sp
+		im.specials[k], last = s.readSpecial(r), k
 	}
 }
 

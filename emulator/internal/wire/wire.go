@@ -63,9 +63,10 @@ func (w *Writer) String(s string) {
 
 // Reader reads fields from a byte slice.
 type Reader struct {
-	b   []byte
-	off int
-	err error
+	b     []byte
+	off   int
+	start int // where the field read last (or being read) starts
+	err   error
 }
 
 // NewReader reads b.
@@ -81,17 +82,18 @@ func (r *Reader) Offset() int { return r.off }
 func (r *Reader) Len() int { return len(r.b) - r.off }
 
 // Failf records an error about the field what (unless one was recorded
-// already): the caller's own checks of a value it read report through it,
-// so that every error names the field and where it was.
+// already), at the offset where the field read last starts: the caller's
+// own checks of a value it read report through it, so that every error
+// names the field and where it is.
 func (r *Reader) Failf(what, format string, args ...any) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%s at byte %d: %s", what, r.off, fmt.Sprintf(format, args...))
+		r.err = fmt.Errorf("%s at byte %d: %s", what, r.start, fmt.Sprintf(format, args...))
 	}
 }
 
 func (r *Reader) truncated(what string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%s at byte %d: %w", what, r.off, ErrTruncated)
+		r.err = fmt.Errorf("%s at byte %d: %w", what, r.start, ErrTruncated)
 	}
 }
 
@@ -100,6 +102,7 @@ func (r *Reader) Uint(what string) uint64 {
 	if r.err != nil {
 		return 0
 	}
+	r.start = r.off
 	v, n := binary.Uvarint(r.b[r.off:])
 	switch {
 	case n == 0:
@@ -156,6 +159,7 @@ func (r *Reader) Byte(what string) byte {
 	if r.err != nil {
 		return 0
 	}
+	r.start = r.off
 	if r.off >= len(r.b) {
 		r.truncated(what)
 		return 0
@@ -202,6 +206,7 @@ func (r *Reader) Raw(what string, n int) []byte {
 	if r.err != nil {
 		return nil
 	}
+	r.start = r.off
 	if n > len(r.b)-r.off {
 		r.truncated(what)
 		return nil
@@ -244,6 +249,7 @@ func (r *Reader) Count(what string, minSize int) int {
 // End fails unless the whole input was read.
 func (r *Reader) End() {
 	if r.err == nil && r.off != len(r.b) {
+		r.start = r.off
 		r.Failf("end of snapshot", "%d bytes of trailing garbage", len(r.b)-r.off)
 	}
 }
