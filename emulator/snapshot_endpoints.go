@@ -36,8 +36,7 @@ func (s *Session) endpointsByID() []*endpoint {
 // session's profile is number 0 and is not repeated; endpoints with
 // overrides share one entry per distinct value, in order of first use), the
 // next endpoint ID, then every record.
-func (s *Session) appendEndpoints(w *wire.Writer) {
-	eps := s.endpointsByID()
+func (s *Session) appendEndpoints(w *wire.Writer, eps []*endpoint) {
 	var extra []*tcp.Config
 	seen := map[tcp.Config]uint64{}
 	idx := make([]uint64, len(eps))
@@ -62,6 +61,7 @@ func (s *Session) appendEndpoints(w *wire.Writer) {
 	for i, ep := range eps {
 		w.Uint(idx[i])
 		s.appendEndpoint(w, ep)
+		w.Spill()
 	}
 }
 
@@ -192,13 +192,8 @@ func (s *Session) readClosed(r *wire.Reader) {
 	}
 }
 
-// appendSchedule writes every live item in the order the clock will run
-// them: by time (as a non-negative step from the previous item's, the
-// first from now), then by scheduling order. A delivery carries its
-// segment, a timer names its endpoint and kind (its deadline is the item's
-// time), and impairment work its key in the specials. Stale timer items
-// are left out: they can never fire, and skipping one has no effect.
-func (s *Session) appendSchedule(w *wire.Writer) {
+// liveItems returns the schedule's live items in run order.
+func (s *Session) liveItems() []*item {
 	var items []*item
 	s.queue.each(func(it *item) {
 		if it.live() {
@@ -208,6 +203,16 @@ func (s *Session) appendSchedule(w *wire.Writer) {
 	slices.SortFunc(items, func(a, b *item) int {
 		return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.order, b.order))
 	})
+	return items
+}
+
+// appendSchedule writes every live item in the order the clock will run
+// them: by time (as a non-negative step from the previous item's, the
+// first from now), then by scheduling order. A delivery carries its
+// segment, a timer names its endpoint and kind (its deadline is the item's
+// time), and impairment work its key in the specials. Stale timer items
+// are left out: they can never fire, and skipping one has no effect.
+func (s *Session) appendSchedule(w *wire.Writer, items []*item) {
 	w.Uint(uint64(len(items)))
 	prev := s.now
 	for _, it := range items {
@@ -226,6 +231,7 @@ func (s *Session) appendSchedule(w *wire.Writer) {
 		default:
 			panic("emulator: a clock item kind snapshot_endpoints.go does not encode")
 		}
+		w.Spill()
 	}
 }
 

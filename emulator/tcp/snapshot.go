@@ -64,6 +64,17 @@ func (e *Endpoint) AppendSnapshot(w *wire.Writer) {
 	w.Int(int64(e.lastOOWAck))
 }
 
+// BufferedOctets is how many octets the endpoint's buffers hold (sent and
+// unsent, received and not read, held out of order): the bulk of its
+// snapshot.
+func (e *Endpoint) BufferedOctets() int {
+	n := len(e.sndBuf) + len(e.rcvBuf)
+	for i := range e.held {
+		n += len(e.held[i].data)
+	}
+	return n
+}
+
 func appendHeld(w *wire.Writer, h *heldText) {
 	w.Uint(uint64(h.seq))
 	w.Bytes(h.data)

@@ -15,14 +15,37 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"math"
 )
 
 // ErrTruncated means the input ended in the middle of a field.
 var ErrTruncated = errors.New("truncated")
 
-// Writer appends fields to a byte slice.
-type Writer struct{ B []byte }
+// Writer appends fields to a byte slice, B. With a Sink, Spill hands what
+// has been written so far to it and starts again: a hash of a large
+// encoding needs no buffer of its size.
+type Writer struct {
+	B    []byte
+	Sink hash.Hash
+}
+
+// spillAt is how much a Writer with a Sink gathers before Spill passes it on.
+const spillAt = 32 << 10
+
+// Spill passes the bytes written so far to the Sink, if there is one and
+// enough of them; the encoder calls it between records.
+func (w *Writer) Spill() {
+	if w.Sink != nil && len(w.B) >= spillAt {
+		w.Flush()
+	}
+}
+
+// Flush passes every byte written so far to the Sink.
+func (w *Writer) Flush() {
+	w.Sink.Write(w.B) // a hash never fails
+	w.B = w.B[:0]
+}
 
 // Uint writes an unsigned varint.
 func (w *Writer) Uint(v uint64) { w.B = binary.AppendUvarint(w.B, v) }
