@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,19 +53,15 @@ func TestSnapshotRestoreContinuesIdentically(t *testing.T) {
 			rt.Fatalf("restored log: next %d first %d with %d events; want next = first = %d and none",
 				r.NextSeq(), r.FirstSeq(), len(r.AllEvents()), s.NextSeq())
 		}
-		for i, op := range ops[at:] {
-			a, b := op.apply(s), op.apply(r)
-			if a != b {
-				rt.Fatalf("call %d after the snapshot (%s) differs:\noriginal: %s\nrestored: %s", i, op.name, a, b)
-			}
-		}
-		// Drain: whatever was pending must play out identically too.
-		fin := snapOp{name: "drain", apply: func(s *emulator.Session) string {
-			evs, err := s.RunUntilIdle(100_000)
+		// Then drain: whatever was pending must play out identically too.
+		drain := snapOp{name: "drain", apply: func(s *emulator.Session) snapResult {
+			evs, err := s.RunUntilIdle(20_000)
 			return snapRecord(s, "drain", evs, err)
 		}}
-		if a, b := fin.apply(s), fin.apply(r); a != b {
-			rt.Fatalf("draining differs:\noriginal: %s\nrestored: %s", a, b)
+		for i, op := range append(ops[at:len(ops):len(ops)], drain) {
+			if a, b := op.apply(s), op.apply(r); !a.equal(b) {
+				rt.Fatalf("call %d after the snapshot (%s) differs:\noriginal: %s\nrestored: %s", i, op.name, a, b)
+			}
 		}
 		if s.StateHash() != r.StateHash() {
 			rt.Fatalf("state hashes differ at the end (byte %d of the snapshots first differs)", firstByteDiff(s.Snapshot(), r.Snapshot()))
@@ -112,10 +109,30 @@ func drawSnapConfig(t *rapid.T) emulator.Config {
 }
 
 // snapOp is one call, with its arguments drawn once, applied alike to any
-// session; apply returns everything the call made observable, as text.
+// session; apply returns everything the call made observable.
 type snapOp struct {
 	name  string
-	apply func(s *emulator.Session) string
+	apply func(s *emulator.Session) snapResult
+}
+
+// snapResult is a call's outcome: its events (compared field by field)
+// and everything else it returned, as text.
+type snapResult struct {
+	text   string
+	events []emulator.Event
+}
+
+func (a snapResult) equal(b snapResult) bool {
+	return a.text == b.text && slices.Equal(a.events, b.events)
+}
+
+func (a snapResult) String() string {
+	var b strings.Builder
+	b.WriteString(a.text)
+	for _, ev := range a.events {
+		fmt.Fprintf(&b, "\n  %+v", ev)
+	}
+	return b.String()
 }
 
 func (o snapOp) String() string { return o.name }
@@ -142,15 +159,18 @@ func snapData(n int) []byte {
 	return b
 }
 
-// snapRecord renders a call's outcome: every field of every event (%#v),
-// then anything else it returned.
-func snapRecord(s *emulator.Session, what string, evs []emulator.Event, err error, extra ...any) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s → err=%v now=%v next=%d extra=%+v\n", what, err, s.Now(), s.NextSeq(), extra)
-	for _, ev := range evs {
-		fmt.Fprintf(&b, "  %#v\n", ev)
+// snapRecord keeps a call's outcome: a copy of its events (the slice is
+// the session's own) and the rest as text.
+func snapRecord(s *emulator.Session, what string, evs []emulator.Event, err error, extra ...any) snapResult {
+	return snapResult{
+		text:   fmt.Sprintf("%s → err=%v now=%v next=%d extra=%+v", what, err, s.Now(), s.NextSeq(), extra),
+		events: slices.Clone(evs),
 	}
-	return b.String()
+}
+
+// snapText is the outcome of a call that returns no events.
+func snapText(format string, args ...any) snapResult {
+	return snapResult{text: fmt.Sprintf(format, args...)}
 }
 
 func snapOpGen() *rapid.Generator[snapOp] {
@@ -160,7 +180,7 @@ func snapOpGen() *rapid.Generator[snapOp] {
 		switch kind := rapid.IntRange(0, 21).Draw(t, "kind"); kind {
 		case 0:
 			o := drawEndpointOptions(t)
-			return snapOp{fmt.Sprintf("listen %v", snapAddr(h, p)), func(s *emulator.Session) string {
+			return snapOp{fmt.Sprintf("listen %v", snapAddr(h, p)), func(s *emulator.Session) snapResult {
 				id, evs, err := s.Listen(snapAddr(h, p), o)
 				return snapRecord(s, "listen", evs, err, id)
 			}}
@@ -168,50 +188,50 @@ func snapOpGen() *rapid.Generator[snapOp] {
 			from := netip.AddrPortFrom(snapHosts[k%3], 0)
 			n := rapid.SampledFrom([]int{0, 0, 10, 3000}).Draw(t, "connect-data")
 			o := drawEndpointOptions(t)
-			return snapOp{fmt.Sprintf("connect %v → %v", from, snapAddr(h, p)), func(s *emulator.Session) string {
+			return snapOp{fmt.Sprintf("connect %v → %v", from, snapAddr(h, p)), func(s *emulator.Session) snapResult {
 				id, evs, err := s.Connect(from, snapAddr(h, p), snapData(n), o)
 				return snapRecord(s, "connect", evs, err, id)
 			}}
 		case 4, 5:
-			n := rapid.SampledFrom([]int{1, 100, 2000, 70000}).Draw(t, "send-size")
-			return snapOp{"send", func(s *emulator.Session) string {
+			n := rapid.SampledFrom([]int{1, 100, 2000, 9000}).Draw(t, "send-size")
+			return snapOp{"send", func(s *emulator.Session) snapResult {
 				evs, err := s.Send(snapEP(s, k), snapData(n))
 				return snapRecord(s, "send", evs, err)
 			}}
 		case 6, 7:
-			return snapOp{"receive", func(s *emulator.Session) string {
+			return snapOp{"receive", func(s *emulator.Session) snapResult {
 				data, eof, evs, err := s.Receive(snapEP(s, k), 1+k*37)
 				return snapRecord(s, "receive", evs, err, data, eof)
 			}}
 		case 8:
-			return snapOp{"close", func(s *emulator.Session) string {
+			return snapOp{"close", func(s *emulator.Session) snapResult {
 				evs, err := s.Close(snapEP(s, k))
 				return snapRecord(s, "close", evs, err)
 			}}
 		case 9:
-			return snapOp{"abort", func(s *emulator.Session) string {
+			return snapOp{"abort", func(s *emulator.Session) snapResult {
 				evs, err := s.Abort(snapEP(s, k))
 				return snapRecord(s, "abort", evs, err)
 			}}
 		case 10:
-			return snapOp{"accept+status", func(s *emulator.Session) string {
+			return snapOp{"accept+status", func(s *emulator.Session) snapResult {
 				id, err := s.Accept(snapEP(s, k))
 				st, serr := s.Status(snapEP(s, k+1))
 				return snapRecord(s, "accept", nil, err, id, st, serr)
 			}}
 		case 11:
-			return snapOp{"open-active", func(s *emulator.Session) string {
+			return snapOp{"open-active", func(s *emulator.Session) snapResult {
 				evs, err := s.OpenActive(snapEP(s, k), snapAddr(h, p))
 				return snapRecord(s, "open-active", evs, err)
 			}}
 		case 12, 13:
-			return snapOp{"step", func(s *emulator.Session) string {
+			return snapOp{"step", func(s *emulator.Session) snapResult {
 				return snapRecord(s, "step", s.Step(), nil)
 			}}
 		case 14, 15:
 			d := time.Duration(rapid.SampledFrom([]int{1, 10, 200, 1000, 70000, 300000}).Draw(t, "advance-ms")) * time.Millisecond
 			bound := rapid.SampledFrom([]int{0, 3, 50}).Draw(t, "bound")
-			return snapOp{fmt.Sprintf("advance %v", d), func(s *emulator.Session) string {
+			return snapOp{fmt.Sprintf("advance %v", d), func(s *emulator.Session) snapResult {
 				evs, err := s.AdvanceBy(d, bound)
 				return snapRecord(s, "advance", evs, err)
 			}}
@@ -222,7 +242,7 @@ func snapOpGen() *rapid.Generator[snapOp] {
 			}
 			off := seqnum.Value(rapid.IntRange(-3000, 3000).Draw(t, "seq-off"))
 			via := rapid.Bool().Draw(t, "via")
-			return snapOp{"inject", func(s *emulator.Session) string {
+			return snapOp{"inject", func(s *emulator.Session) snapResult {
 				// Aim near an endpoint's own 4-tuple and windows, so that
 				// some land inside them.
 				st, _ := s.Status(snapEP(s, k))
@@ -240,53 +260,62 @@ func snapOpGen() *rapid.Generator[snapOp] {
 				return snapRecord(s, "inject", evs, err)
 			}}
 		case 17:
-			return snapOp{"answer-external", func(s *emulator.Session) string {
-				var out []string
+			return snapOp{"answer-external", func(s *emulator.Session) snapResult {
+				var out snapResult
 				for _, seg := range s.TakeExternal() {
-					out = append(out, fmt.Sprintf("%#v", seg))
+					out.text += fmt.Sprintf("%#v\n", seg)
 					if seg.Flags&(tcp.SYN|tcp.ACK) == tcp.SYN {
 						reply := tcp.Segment{Flags: tcp.SYN | tcp.ACK, Seq: 5000, Ack: seg.End(), Window: 4096}
 						evs, err := s.Inject(s.Addr(seg.Dst), s.Addr(seg.Src), reply)
-						out = append(out, snapRecord(s, "reply", evs, err))
+						out.text += fmt.Sprintf("reply: %v\n", err)
+						out.events = append(out.events, evs...)
 					}
 				}
-				return strings.Join(out, "\n")
+				return out
 			}}
 		case 18:
 			path := drawSnapPath(t)
 			def := rapid.Bool().Draw(t, "default-path")
 			del := rapid.IntRange(0, 5).Draw(t, "delete-path") == 0
-			return snapOp{"path", func(s *emulator.Session) string {
+			return snapOp{"path", func(s *emulator.Session) snapResult {
 				a, b := snapHosts[h], snapHosts[(h+1+k)%len(snapHosts)]
 				switch {
 				case del:
 					s.DeletePath(a, b)
-					return "delete-path"
+					return snapText("delete-path")
 				case def:
-					return fmt.Sprint("default-path ", s.SetDefaultPath(path))
+					return snapText("default-path %v", s.SetDefaultPath(path))
 				}
-				return fmt.Sprint("path ", s.SetPath(a, b, path))
+				return snapText("path %v", s.SetPath(a, b, path))
 			}}
 		case 19, 20:
 			f := drawSnapFault(t, h, p)
 			remove := rapid.IntRange(0, 3).Draw(t, "remove-fault") == 0
-			return snapOp{"fault", func(s *emulator.Session) string {
+			return snapOp{"fault", func(s *emulator.Session) snapResult {
 				if remove {
-					return fmt.Sprint("remove-fault ", s.RemoveFault(emulator.FaultID(k%5+1)), s.Faults())
+					return snapText("remove-fault %v %+v", s.RemoveFault(emulator.FaultID(k%5+1)), s.Faults())
 				}
 				id, err := s.AddFault(f)
-				return fmt.Sprint("add-fault ", id, err, s.Faults())
+				return snapText("add-fault %d %v %+v", id, err, s.Faults())
 			}}
 		default:
 			oneWay, heal := rapid.Bool().Draw(t, "one-way"), rapid.Bool().Draw(t, "heal")
 			later := time.Duration(rapid.SampledFrom([]int{0, 0, 5, 1500}).Draw(t, "cut-later-ms")) * time.Millisecond
-			return snapOp{"partition", func(s *emulator.Session) string {
+			return snapOp{"partition", func(s *emulator.Session) snapResult {
 				a, b := snapHosts[h%3], snapHosts[(h+1+k)%3]
 				fn := s.Partition
 				if heal {
 					fn = s.Heal
 				}
-				return fmt.Sprint("partition ", fn(a, b, oneWay, s.Now()+later), s.Partitioned(a, b))
+				start := s.NextSeq()
+				err := fn(a, b, oneWay, s.Now()+later)
+				var evs []emulator.Event // a cut made now logs a link event
+				if s.NextSeq() > start {
+					evs = s.Events(start - 1)
+				}
+				out := snapText("partition %v %v", err, s.Partitioned(a, b))
+				out.events = slices.Clone(evs)
+				return out
 			}}
 		}
 	})
@@ -297,7 +326,7 @@ func drawEndpointOptions(t *rapid.T) emulator.EndpointOptions {
 	switch rapid.IntRange(0, 5).Draw(t, "endpoint-options") {
 	case 0:
 		d := 40 * time.Millisecond
-		mss := uint16(rapid.IntRange(20, 600).Draw(t, "ep-mss"))
+		mss := uint16(rapid.IntRange(100, 600).Draw(t, "ep-mss"))
 		rcv := uint32(rapid.IntRange(50, 2000).Draw(t, "ep-rcv-buf"))
 		o.Overrides = &emulator.Overrides{DelayedACK: &d, MSS: &mss, RcvBuf: &rcv}
 	case 1:
