@@ -167,8 +167,21 @@ func appendOptions(w *wire.Writer, o *Options) {
 	w.Uint(uint64(o.TSEcr))
 }
 
+// maxSnapshotPayload bounds a restored segment's payload: an IPv4
+// datagram's total length is a 16-bit field (RFC 791 §3.1), and events
+// record payload lengths in 16 bits.
+const maxSnapshotPayload = 65535
+
 // ReadSegment reads what AppendSegment wrote; the payload is a copy.
 func ReadSegment(r *wire.Reader) Segment {
+	seg := readSegment(r)
+	if len(seg.Payload) > maxSnapshotPayload {
+		r.Failf("segment payload", "%d octets, more than a segment carries (%d)", len(seg.Payload), maxSnapshotPayload)
+	}
+	return seg
+}
+
+func readSegment(r *wire.Reader) Segment {
 	return Segment{
 		Src:     AddrID(r.Uint32("segment source")),
 		Dst:     AddrID(r.Uint32("segment destination")),
