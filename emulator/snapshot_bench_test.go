@@ -17,26 +17,10 @@ const benchSnapshotConns = 10_000
 func benchSnapshotSession(b *testing.B) *Session {
 	b.Helper()
 	s, srv, lid := benchSession(b)
-	clients := make([]EndpointID, 0, benchSnapshotConns)
-	for k := range benchSnapshotConns {
-		c, _, err := s.Connect(pipeAddr(k), srv, nil, EndpointOptions{})
-		if err != nil {
+	clients, servers := benchEstablish(b, s, srv, lid, benchSnapshotConns)
+	for _, a := range servers {
+		if _, err := s.Send(a, make([]byte, 100)); err != nil {
 			b.Fatal(err)
-		}
-		clients = append(clients, c)
-		if k%1000 == 999 {
-			if _, err := s.RunUntilIdle(0); err != nil {
-				b.Fatal(err)
-			}
-			for {
-				a, err := s.Accept(lid)
-				if err != nil {
-					break
-				}
-				if _, err := s.Send(a, make([]byte, 100)); err != nil {
-					b.Fatal(err)
-				}
-			}
 		}
 	}
 	// Let the servers' 100 octets arrive, then put the clients' data on
