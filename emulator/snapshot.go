@@ -78,7 +78,8 @@ func (s *Session) Snapshot() []byte {
 // StateHash is SHA-256 over Snapshot's bytes (computed as they are
 // written, without holding them all): two sessions in the same state hash
 // equal, and a session replayed from its journal must hash as the original
-// did.
+// did. A caller that has just taken a Snapshot gets the same value from
+// sha256.Sum256 of its bytes.
 func (s *Session) StateHash() [32]byte {
 	p := s.gather()
 	h := sha256.New()
