@@ -39,11 +39,20 @@ import (
 // checks them against the routing tables, which give the same answer), the
 // impairments' per-connection direction cache, the pool of recycled records,
 // and stale timer items (their timers were cancelled or re-armed, so they
-// can never fire). So two sessions in the same state have the same bytes,
-// whatever their caches hold, and StateHash can prove a replay.
+// can never fire, and the clock skips them without a trace; a network item
+// whose work is gone is kept, because running it still moves the clock and
+// counts as a step). So two sessions in the same state have the same
+// bytes, whatever their caches hold, and StateHash can prove a replay.
 //
-// Maps are written in sorted order. The store frames and checksums the
-// records it writes, so a snapshot carries no checksum of its own.
+// Maps and sets are written in ascending order, and RestoreSession accepts
+// nothing Snapshot would not write (FuzzRestoreSession checks that what it
+// accepts re-encodes to the same bytes): each state has one encoding. The
+// store frames and checksums the records it writes, so a snapshot carries
+// no checksum of its own. RestoreSession checks the encoding and every
+// cross-reference (addresses, endpoint IDs, timers against the schedule,
+// directions, rule IDs) but trusts each TCB's own arithmetic: a snapshot
+// crafted to hold, say, less queued data than its sequence numbers claim
+// restores, and fails later.
 
 const (
 	snapshotMagic   = "TESN"
