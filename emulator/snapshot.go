@@ -50,9 +50,10 @@ import (
 // store frames and checksums the records it writes, so a snapshot carries
 // no checksum of its own. RestoreSession checks the encoding and every
 // cross-reference (addresses, endpoint IDs, timers against the schedule,
-// directions, rule IDs) but trusts each TCB's own arithmetic: a snapshot
+// directions, rule IDs) but not each TCB's own arithmetic: a snapshot
 // crafted to hold, say, less queued data than its sequence numbers claim
-// restores, and fails later.
+// restores, and the connection then behaves as those numbers say (the
+// machine clamps what it reads; FuzzRestoreSession drives such sessions).
 
 const (
 	snapshotMagic   = "TESN"

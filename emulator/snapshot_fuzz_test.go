@@ -72,7 +72,8 @@ func snapSeeds(t testing.TB) map[string][]byte {
 // real snapshots: it must never panic, must reject what it cannot read
 // with an error wrapping ErrBadSnapshot or ErrSnapshotVersion, and —
 // since every state has exactly one encoding — whatever it accepts must
-// be exactly what Snapshot writes for the restored session.
+// be exactly what Snapshot writes for the restored session, which must
+// then take calls and run its clock without panicking.
 func FuzzRestoreSession(f *testing.F) {
 	for _, b := range snapSeeds(f) {
 		f.Add(b)
@@ -89,6 +90,17 @@ func FuzzRestoreSession(f *testing.F) {
 			t.Fatalf("accepted %d bytes that Snapshot writes as %d bytes (first difference at byte %d)",
 				len(b), len(again), firstByteDiff(again, b))
 		}
+		// A daemon serves what it restored: whatever the TCBs' numbers
+		// say, calls and the clock must not panic.
+		for _, id := range s.Endpoints() {
+			_, _ = s.Send(id, []byte("x"))
+			_, _, _, _ = s.Receive(id, 10)
+		}
+		_, _ = s.AdvanceBy(time.Minute, 2000)
+		for _, id := range s.Endpoints() {
+			_, _ = s.Close(id)
+		}
+		_, _ = s.RunUntilIdle(2000)
 	})
 }
 
