@@ -27,7 +27,10 @@ import (
 //	             record by ID: session part (counters, backlog, children,
 //	             routing) and TCB (tcp.Endpoint.AppendSnapshot)
 //	closed       the CLOSED endpoints awaiting recycling, oldest first
-//	schedule     every live clock item in run order (time, then order)
+//	schedule     every live clock item in run order (time, then order); a
+//	             delivery's payload that is still in its sender's send
+//	             buffer is written as its length only, and shares the
+//	             buffer's octets on restore, as it did when it was sent
 //	external     segments handed out and not yet taken
 //	impairments  paths, RNG states, fault rules, cuts, held segments
 //
@@ -113,7 +116,8 @@ type snapshotParts struct {
 func (s *Session) gather() snapshotParts {
 	p := snapshotParts{eps: s.endpointsByID(), items: s.liveItems(), size: 512}
 	// Generous per-record figures (an ESTABLISHED record with its
-	// counters takes about 110 bytes, a delivery about 30 and its payload):
+	// counters takes about 110 bytes, a delivery about 30 and its payload
+	// unless that is in its sender's buffer):
 	// one allocation, never a growth that copies megabytes.
 	for _, ep := range p.eps {
 		p.size += 128 + ep.BufferedOctets()
@@ -121,7 +125,10 @@ func (s *Session) gather() snapshotParts {
 	for _, it := range p.items {
 		p.size += 12
 		if it.kind == itemDeliver {
-			p.size += 36 + len(s.flights[it.arg].Payload)
+			p.size += 36
+			if seg := &s.flights[it.arg]; !s.mayBeInSendBuffer(seg) {
+				p.size += len(seg.Payload) // not a reference to its sender's buffer
+			}
 		}
 	}
 	return p

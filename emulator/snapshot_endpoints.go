@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"cmp"
 	"math"
 	"slices"
@@ -222,7 +223,7 @@ func (s *Session) appendSchedule(w *wire.Writer, items []*item) {
 		w.Byte(byte(it.kind))
 		switch it.kind {
 		case itemDeliver:
-			tcp.AppendSegment(w, &s.flights[it.arg])
+			s.appendFlight(w, &s.flights[it.arg])
 		case itemTimer:
 			w.Uint(uint64(it.ep.ID))
 			w.Byte(byte(it.timer))
@@ -257,7 +258,7 @@ func (s *Session) readSchedule(r *wire.Reader) {
 		switch it.kind = itemKind(r.Enum("item kind", int(itemNetwork)+1)); it.kind {
 		case itemDeliver:
 			it.arg = uint32(len(s.flights))
-			s.flights = append(s.flights, tcp.ReadSegment(r))
+			s.flights = append(s.flights, s.readFlight(r))
 		case itemTimer:
 			id := r.Uint32("timer endpoint")
 			it.timer = tcp.Timer(r.Enum("timer", tcp.NumTimers))
@@ -291,4 +292,63 @@ func (s *Session) readSchedule(r *wire.Reader) {
 			}
 		}
 	}
+}
+
+// sentFrom returns the payload a segment in flight would have if it were
+// the range of its sender's send buffer where its sequence number puts
+// it: its sender is the endpoint routed on its 4-tuple.
+func (s *Session) sentFrom(seg *tcp.Segment, n int) ([]byte, bool) {
+	if from := s.conns[connKey(seg.Src, seg.Dst)]; from != nil {
+		return from.SendRange(seg, n)
+	}
+	return nil, false
+}
+
+// inSendBuffer reports whether seg's payload would be written as a
+// reference: its sender's send buffer holds the same octets where seg's
+// sequence number puts them.
+func (s *Session) inSendBuffer(seg *tcp.Segment) bool {
+	b, ok := s.sentFrom(seg, len(seg.Payload))
+	return ok && bytes.Equal(b, seg.Payload)
+}
+
+// mayBeInSendBuffer is inSendBuffer without comparing the octets: good
+// enough for estimating a snapshot's size.
+func (s *Session) mayBeInSendBuffer(seg *tcp.Segment) bool {
+	_, ok := s.sentFrom(seg, len(seg.Payload))
+	return ok
+}
+
+// appendFlight writes a delivery's segment. Its payload is usually a range
+// of its sender's send buffer (data not yet acknowledged): then only its
+// length is written, and restore takes the bytes from that buffer, as the
+// original shares them. Otherwise the payload is written out.
+func (s *Session) appendFlight(w *wire.Writer, seg *tcp.Segment) {
+	tcp.AppendSegmentHeader(w, seg)
+	if s.inSendBuffer(seg) {
+		w.Bool(true)
+		w.Uint(uint64(len(seg.Payload)))
+		return
+	}
+	w.Bool(false)
+	w.Bytes(seg.Payload)
+}
+
+func (s *Session) readFlight(r *wire.Reader) tcp.Segment {
+	seg := tcp.ReadSegmentHeader(r)
+	if r.Bool("payload in the send buffer") {
+		n := int(r.UintMax("payload length", math.MaxInt32))
+		b, ok := s.sentFrom(&seg, n)
+		if !ok && r.Err() == nil {
+			r.Failf("payload length", "its sender's send buffer does not hold %d octets at SEQ %d", n, seg.Seq)
+		}
+		seg.Payload = b
+	} else {
+		seg.Payload = r.Bytes("segment payload")
+		if r.Err() == nil && s.inSendBuffer(&seg) {
+			r.Failf("segment payload", "is its sender's send buffer, and must be written as a reference to it")
+		}
+	}
+	tcp.CheckPayload(r, len(seg.Payload))
+	return seg
 }

@@ -35,10 +35,21 @@ func TestSnapshotRestoreContinuesIdentically(t *testing.T) {
 		if err != nil {
 			rt.Fatalf("New: %v", err)
 		}
+		if _, _, err := s.Listen(snapAddr(0, 0), emulator.EndpointOptions{}); err != nil {
+			rt.Fatalf("Listen: %v", err)
+		}
 		ops := rapid.SliceOfN(snapOpGen(), 1, 80).Draw(rt, "ops")
 		at := rapid.IntRange(0, len(ops)).Draw(rt, "snapshot-at")
 		for _, op := range ops[:at] {
 			op.apply(s)
+		}
+		if rapid.Bool().Draw(rt, "burst") {
+			// Data in flight at the snapshot: every endpoint sends (the
+			// first octets of a segment's payload are in its sender's
+			// buffer, which the snapshot refers to instead of copying).
+			for _, id := range s.Endpoints() {
+				_, _ = s.Send(id, snapData(int(id)*300))
+			}
 		}
 		snap := s.Snapshot()
 		r, err := emulator.RestoreSession(snap)
@@ -147,6 +158,20 @@ func snapEP(s *emulator.Session, k int) emulator.EndpointID {
 	return ids[k%len(ids)]
 }
 
+// snapListener picks a listener's address by index, if there is one.
+func snapListener(s *emulator.Session, k int) (netip.AddrPort, bool) {
+	var ls []netip.AddrPort
+	for _, id := range s.Endpoints() {
+		if st, err := s.Status(id); err == nil && st.State == tcp.Listen && st.Parent == 0 {
+			ls = append(ls, st.Local)
+		}
+	}
+	if len(ls) == 0 {
+		return netip.AddrPort{}, false
+	}
+	return ls[k%len(ls)], true
+}
+
 func snapAddr(h, p int) netip.AddrPort {
 	return netip.AddrPortFrom(snapHosts[h%len(snapHosts)], snapPorts[p%len(snapPorts)])
 }
@@ -188,8 +213,13 @@ func snapOpGen() *rapid.Generator[snapOp] {
 			from := netip.AddrPortFrom(snapHosts[k%3], 0)
 			n := rapid.SampledFrom([]int{0, 0, 10, 3000}).Draw(t, "connect-data")
 			o := drawEndpointOptions(t)
-			return snapOp{fmt.Sprintf("connect %v → %v", from, snapAddr(h, p)), func(s *emulator.Session) snapResult {
-				id, evs, err := s.Connect(from, snapAddr(h, p), snapData(n), o)
+			anywhere := kind == 3 // else to a listener, if there is one
+			return snapOp{fmt.Sprintf("connect %v", from), func(s *emulator.Session) snapResult {
+				to := snapAddr(h, p)
+				if l, ok := snapListener(s, k); ok && !anywhere {
+					to = l
+				}
+				id, evs, err := s.Connect(from, to, snapData(n), o)
 				return snapRecord(s, "connect", evs, err, id)
 			}}
 		case 4, 5:

@@ -146,6 +146,12 @@ func readHeld(r *wire.Reader) heldText {
 // AppendSegment writes a segment (a delivery in flight, a held or external
 // one) for a session snapshot.
 func AppendSegment(w *wire.Writer, s *Segment) {
+	AppendSegmentHeader(w, s)
+	w.Bytes(s.Payload)
+}
+
+// AppendSegmentHeader writes all of a segment but its payload.
+func AppendSegmentHeader(w *wire.Writer, s *Segment) {
 	w.Uint(uint64(s.Src))
 	w.Uint(uint64(s.Dst))
 	w.Uint(uint64(s.Seq))
@@ -154,7 +160,6 @@ func AppendSegment(w *wire.Writer, s *Segment) {
 	w.Uint(uint64(s.Window))
 	w.Uint(uint64(s.Urgent))
 	appendOptions(w, &s.Options)
-	w.Bytes(s.Payload)
 }
 
 func appendOptions(w *wire.Writer, o *Options) {
@@ -174,14 +179,21 @@ const maxSnapshotPayload = 65535
 
 // ReadSegment reads what AppendSegment wrote; the payload is a copy.
 func ReadSegment(r *wire.Reader) Segment {
-	seg := readSegment(r)
-	if len(seg.Payload) > maxSnapshotPayload {
-		r.Failf("segment payload", "%d octets, more than a segment carries (%d)", len(seg.Payload), maxSnapshotPayload)
-	}
+	seg := ReadSegmentHeader(r)
+	seg.Payload = r.Bytes("segment payload")
+	CheckPayload(r, len(seg.Payload))
 	return seg
 }
 
-func readSegment(r *wire.Reader) Segment {
+// CheckPayload fails a restored payload longer than a segment carries.
+func CheckPayload(r *wire.Reader, n int) {
+	if n > maxSnapshotPayload {
+		r.Failf("segment payload", "%d octets, more than a segment carries (%d)", n, maxSnapshotPayload)
+	}
+}
+
+// ReadSegmentHeader reads what AppendSegmentHeader wrote.
+func ReadSegmentHeader(r *wire.Reader) Segment {
 	return Segment{
 		Src:     AddrID(r.Uint32("segment source")),
 		Dst:     AddrID(r.Uint32("segment destination")),
@@ -191,8 +203,24 @@ func readSegment(r *wire.Reader) Segment {
 		Window:  r.Uint16("SEG.WND"),
 		Urgent:  r.Uint16("SEG.UP"),
 		Options: readOptions(r),
-		Payload: r.Bytes("segment payload"),
 	}
+}
+
+// SendRange returns the n octets of the send buffer from the sequence
+// number where seg's payload starts (after its SYN), if the buffer holds
+// them all. A snapshot writes an in-flight segment whose payload is that
+// range as a reference to its sender's buffer — where the segment's bytes
+// came from — instead of writing them twice.
+func (e *Endpoint) SendRange(seg *Segment, n int) ([]byte, bool) {
+	start := seg.Seq
+	if seg.Flags&SYN != 0 {
+		start = start.Add(1)
+	}
+	off := uint64(e.dataSeq().Size(start))
+	if n <= 0 || off > uint64(len(e.sndBuf)) || uint64(n) > uint64(len(e.sndBuf))-off {
+		return nil, false
+	}
+	return e.sndBuf[off : off+uint64(n) : off+uint64(n)], true
 }
 
 func readOptions(r *wire.Reader) Options {
