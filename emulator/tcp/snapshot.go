@@ -172,11 +172,6 @@ func appendOptions(w *wire.Writer, o *Options) {
 	w.Uint(uint64(o.TSEcr))
 }
 
-// maxSnapshotPayload bounds a restored segment's payload: an IPv4
-// datagram's total length is a 16-bit field (RFC 791 §3.1), and events
-// record payload lengths in 16 bits.
-const maxSnapshotPayload = 65535
-
 // ReadSegment reads what AppendSegment wrote; the payload is a copy.
 func ReadSegment(r *wire.Reader) Segment {
 	seg := ReadSegmentHeader(r)
@@ -187,8 +182,8 @@ func ReadSegment(r *wire.Reader) Segment {
 
 // CheckPayload fails a restored payload longer than a segment carries.
 func CheckPayload(r *wire.Reader, n int) {
-	if n > maxSnapshotPayload {
-		r.Failf("segment payload", "%d octets, more than a segment carries (%d)", n, maxSnapshotPayload)
+	if n > MaxPayload {
+		r.Failf("segment payload", "%d octets, more than a segment carries (%d)", n, MaxPayload)
 	}
 }
 
