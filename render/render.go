@@ -31,6 +31,11 @@ type Options struct {
 	// others print as "ep7", and endpoint 0, a host answering for a closed
 	// port, by its address.
 	Names map[emulator.EndpointID]string
+	// Homes are endpoints' local addresses, known before any segment
+	// shows them: a segment to a listener that is still in flight then
+	// points at the listener's column, not at a column for the bare
+	// address. Segments seen take precedence.
+	Homes map[tcp.AddrID]emulator.EndpointID
 	// Columns orders the ladder's (and the Mermaid diagram's) endpoints;
 	// endpoints not listed follow in order of first appearance.
 	Columns []emulator.EndpointID

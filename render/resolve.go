@@ -34,6 +34,7 @@ type row struct {
 	style   style
 	fl      *flight
 	explain string // the explanation to write under the row, if any
+	idx     int    // the index of ev in the events drawn
 }
 
 // flight is one segment from its departure to its arrivals (a duplicated
@@ -74,6 +75,9 @@ type ladderModel struct {
 	// toldAt is the row holding each rule's latest explanation, so that a
 	// discard can take over the words of the reply sent just before it.
 	toldAt map[toldKey]int
+	// cur is the index of the event being added; from, the first event
+	// whose rows are drawn (see LadderStream).
+	cur, from int
 }
 
 type toldKey struct {
@@ -82,7 +86,15 @@ type toldKey struct {
 }
 
 func resolve(events []emulator.Event, opts *Options) *ladderModel {
+	return resolveFrom(events, 0, opts)
+}
+
+// resolveFrom resolves events of which those before from were drawn
+// already: a flight that left before from is never drawn as one arrow
+// again, since its departure is on the screen as a half arrow.
+func resolveFrom(events []emulator.Event, from int, opts *Options) *ladderModel {
 	m := &ladderModel{
+		from:    from,
 		opts:    opts,
 		names:   newNames(opts),
 		seqs:    newSeqBases(opts.Absolute),
@@ -99,6 +111,9 @@ func resolve(events []emulator.Event, opts *Options) *ladderModel {
 	}
 	// A segment lost before its receiver ever sent or received anything
 	// still belongs to that receiver's column: learn who lives where first.
+	for a, id := range opts.Homes {
+		m.owner[a] = id
+	}
 	for i := range events {
 		ev := &events[i]
 		var a tcp.AddrID
@@ -117,6 +132,7 @@ func resolve(events []emulator.Event, opts *Options) *ladderModel {
 		}
 	}
 	for i := range events {
+		m.cur = i
 		m.add(&events[i])
 	}
 	m.settle()
@@ -197,6 +213,7 @@ func (m *ladderModel) push(r row) int {
 	if r.explain != "" {
 		m.toldAt[k] = i
 	}
+	r.idx = m.cur
 	m.rows = append(m.rows, r)
 	return i
 }
@@ -455,6 +472,9 @@ func (m *ladderModel) settle() {
 		}
 		first := r.fl.outs[0]
 		out := &m.rows[first]
+		if r.idx < m.from && out.idx >= m.from {
+			continue // drawn already as leaving; it arrives on a row of its own
+		}
 		clear := true
 		for k := i + 1; k < first && clear; k++ {
 			b := &m.rows[k]

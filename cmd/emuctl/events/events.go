@@ -84,11 +84,11 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	return printer.Print(g.Out, g.Output, all, func(w io.Writer) error {
 		switch {
 		case o.Mermaid:
-			return ladder.Mermaid(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+			return ladder.Mermaid(w, all.Events, printer.LadderOptions(g, w))
 		case g.Ladder:
-			return ladder.Draw(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+			return ladder.Draw(w, all.Events, printer.LadderOptions(g, w))
 		}
-		return printer.Events(w, all.Events)
+		return printer.Events(w, all.Events, g.Colorful(w))
 	})
 }
 

@@ -59,6 +59,8 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 	pf.StringVar(&g.Lang, "lang", cmdutil.DefaultLang(), "language of the explanations: en or ko (default from LC_ALL / LANG)")
 	pf.BoolVar(&g.Ladder, "ladder", false, "draw the events a command returns (and events, watch) as a ladder diagram")
 	pf.BoolVar(&g.Absolute, "absolute", false, "with --ladder: SEQ and ACK as on the wire, not relative to the SYN")
+	pf.StringVar(&g.Color, "color", "auto", "colours: auto (on a terminal, unless NO_COLOR is set), always or never")
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(cmdutil.ColorModes, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(printer.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -77,6 +79,9 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		}
 		if g.Lang != "en" && g.Lang != "ko" {
 			return cmdutil.Usagef("--lang %q: want en or ko", g.Lang)
+		}
+		if !slices.Contains(cmdutil.ColorModes, g.Color) {
+			return cmdutil.Usagef("--color %q: want auto, always or never", g.Color)
 		}
 		return nil
 	}
