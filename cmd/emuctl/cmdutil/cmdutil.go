@@ -37,7 +37,7 @@ type Globals struct {
 	// Color is --color: "auto", "always" or "never" (see Colorful).
 	Color  string
 	Out    io.Writer
-	ErrOut           io.Writer
+	ErrOut io.Writer
 }
 
 // OutputsAnnotation, on a command, lists the -o formats it supports when

@@ -408,13 +408,13 @@ func EndpointIDs(ss []string) []string {
 // palette: new states bold yellow, segments leaving green, losses and
 // errors red, timers blue, calls cyan.
 var kindColors = map[pb.EventKind]string{
-	pb.EventKind_EVENT_KIND_STATE_CHANGE:      "1;33",
-	pb.EventKind_EVENT_KIND_SEGMENT_SENT:      "32",
-	pb.EventKind_EVENT_KIND_SEGMENT_DROPPED:   "31",
-	pb.EventKind_EVENT_KIND_ERROR_SIGNALLED:   "31",
-	pb.EventKind_EVENT_KIND_TIMER_ARMED:       "34",
-	pb.EventKind_EVENT_KIND_TIMER_FIRED:       "1;34",
-	pb.EventKind_EVENT_KIND_CALL:              "36",
+	pb.EventKind_EVENT_KIND_STATE_CHANGE:    "1;33",
+	pb.EventKind_EVENT_KIND_SEGMENT_SENT:    "32",
+	pb.EventKind_EVENT_KIND_SEGMENT_DROPPED: "31",
+	pb.EventKind_EVENT_KIND_ERROR_SIGNALLED: "31",
+	pb.EventKind_EVENT_KIND_TIMER_ARMED:     "34",
+	pb.EventKind_EVENT_KIND_TIMER_FIRED:     "1;34",
+	pb.EventKind_EVENT_KIND_CALL:            "36",
 }
 
 // colorLine colours the kind in an event line (the first occurrence of
