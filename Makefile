@@ -59,7 +59,8 @@ bench:
 ## rewrite: regenerate transcripts and rendering golden files after an intended change; review the diff like code.
 rewrite:
 	$(GO) test ./emulator/ -run TestTranscripts -args -rewrite
-	$(GO) test ./render/ -run TestGolden -args -update
+	$(GO) test ./render/ -run 'TestGolden' -args -update
+	$(GO) test ./cmd/emuctl/ -run 'TestDemo' -args -update
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

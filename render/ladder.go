@@ -55,7 +55,7 @@ func newLayout(m *ladderModel, minGutter int) *layout {
 	if l.width <= 0 {
 		l.width = 80
 	}
-	tw := len("time")
+	tw := max(len("time"), m.opts.TimeWidth)
 	for i := range m.rows {
 		if n := len(explain.FormatTime(m.rows[i].ev.Time)); n > tw {
 			tw = n

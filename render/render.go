@@ -61,6 +61,11 @@ type Options struct {
 	// Color adds ANSI colours. The caller decides (a terminal, NO_COLOR
 	// unset); renderers never look at the environment.
 	Color bool
+	// TimeWidth reserves room in the ladder's time gutter for times this
+	// many characters wide ("4m0.13s" is 7), so that a ladder drawn batch
+	// by batch (LadderStream) keeps its lifelines where they are when the
+	// clock reaches minutes. The gutter still grows for a wider time.
+	TimeWidth int
 	// Width is the ladder's width in terminal cells; 0 means 80. With more
 	// than two columns the ladder grows wider when lanes would get too
 	// narrow.

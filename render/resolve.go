@@ -331,14 +331,23 @@ func (m *ladderModel) add(ev *emulator.Event) {
 	}
 }
 
-// flying is the oldest flight of seg with a copy still in the network.
+// flying is the flight of seg an arrival belongs to: the oldest with a
+// copy still in the network. A retransmission looks exactly like the
+// original, so when the original was held back by the network (a fault
+// rule's delay) the first of them not held back is taken: a delay that
+// outlasts the retransmission timer is what makes an old duplicate.
 func (m *ladderModel) flying(seg *emulator.SegmentHeader) *flight {
+	var held *flight
 	for _, fl := range m.flights[*seg] {
-		if fl.pending > 0 {
+		switch {
+		case fl.pending == 0:
+		case !fl.delayed:
 			return fl
+		case held == nil:
+			held = fl
 		}
 	}
-	return nil
+	return held
 }
 
 // arrive places a segment's outcome: delivered, handed out, or lost.
@@ -447,6 +456,9 @@ func callText(ev *emulator.Event) string {
 	s := ev.Call.String() + "()"
 	switch ev.Call {
 	case emulator.CallSend, emulator.CallReceive:
+		if ev.Value == 0 {
+			break // not known (the API does not carry it)
+		}
 		s = ev.Call.String() + "(" + strconv.FormatInt(ev.Value, 10) + ")"
 	}
 	if ev.Err != 0 {

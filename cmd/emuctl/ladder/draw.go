@@ -25,6 +25,11 @@ type Options struct {
 	// Columns orders the ladder's columns by endpoint ID; endpoints not
 	// listed follow in order of appearance.
 	Columns []string
+	// TimeWidth reserves room for times this wide (render.Options).
+	TimeWidth int
+	// Terse leaves out the explanations under transitions (the demos
+	// narrate instead).
+	Terse bool
 }
 
 // RenderOptions are the render package's options for events converted by
@@ -36,7 +41,7 @@ func (c *Converter) RenderOptions(o Options) render.Options {
 	}
 	return render.Options{
 		Addrs: c, Names: c.Names(), Lang: c.lang, Homes: c.homes, Columns: cols,
-		Explain: true, Color: o.Color, Absolute: o.Absolute, Width: o.Width,
+		Explain: !o.Terse, Color: o.Color, Absolute: o.Absolute, Width: o.Width, TimeWidth: o.TimeWidth,
 	}
 }
 

@@ -158,7 +158,17 @@ func Duration(d *durationpb.Duration) string {
 	if v < time.Second && v > -time.Second {
 		return v.String()
 	}
-	return strconv.FormatFloat(v.Seconds(), 'f', -1, 64) + "s"
+	// Whole seconds and the decimal digits of the rest, from the integer
+	// nanoseconds: a float would print 1.61 s as 1.6099999999999999s.
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	s := strconv.FormatInt(int64(v/time.Second), 10)
+	if frac := int64(v % time.Second); frac != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%09d", frac), "0")
+	}
+	return sign + s + "s"
 }
 
 // EventLine is one event on one line: seq, virtual time, endpoint, kind,

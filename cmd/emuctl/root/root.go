@@ -18,6 +18,7 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/bench"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/clock"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/demo"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/endpoint"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/events"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/export"
@@ -106,6 +107,7 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"observe", events.NewCmd(g)},
 		{"observe", watch.NewCmd(g)},
 		{"observe", export.NewCmd(g)},
+		{"tools", demo.NewCmd(g)},
 		{"tools", b},
 	} {
 		c.cmd.GroupID = c.group
