@@ -26,6 +26,7 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/net"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/session"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/shell"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/watch"
 )
 
@@ -108,6 +109,7 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"observe", watch.NewCmd(g)},
 		{"observe", export.NewCmd(g)},
 		{"tools", demo.NewCmd(g)},
+		{"tools", shell.NewCmd(g, NewCmd)},
 		{"tools", b},
 	} {
 		c.cmd.GroupID = c.group

@@ -1,0 +1,123 @@
+package shell
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// split breaks a command line into words as a POSIX shell would for
+// simple cases: blanks separate words, single quotes keep everything,
+// double quotes keep blanks (a backslash escapes " and \ inside them), a
+// backslash outside quotes escapes the next character. It reports whether
+// the line ends inside a word (for completion: the last word is being
+// typed) and fails on an unterminated quote.
+func split(line string) (words []string, open bool, err error) {
+	var cur strings.Builder
+	inWord := false
+	quote := rune(0)
+	escaped := false
+	for _, r := range line {
+		switch {
+		case escaped:
+			cur.WriteRune(r)
+			escaped = false
+		case quote == '\'':
+			if r == '\'' {
+				quote = 0
+			} else {
+				cur.WriteRune(r)
+			}
+		case quote == '"':
+			switch r {
+			case '"':
+				quote = 0
+			case '\\':
+				escaped = true
+			default:
+				cur.WriteRune(r)
+			}
+		case r == '\\':
+			escaped, inWord = true, true
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, false, errors.New("unterminated quote")
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, inWord, nil
+}
+
+// placeholder is what a command takes first, from its Use line:
+// "SESSION" (events SESSION), "SESSION/ID" (endpoint get SESSION/ID) or
+// "" (anything else).
+func placeholder(c *cobra.Command) string {
+	f := strings.Fields(c.Use)
+	if len(f) < 2 {
+		return ""
+	}
+	switch f[1] {
+	case "SESSION", "SESSION/ID":
+		return f[1]
+	}
+	return ""
+}
+
+// looksLikeSession reports whether s could be a session ID rather than
+// another positional argument (a host such as 10.0.0.1, an ip:port).
+func looksLikeSession(s string) bool {
+	return s != "" && !strings.ContainsAny(s, ".:/[") || strings.HasPrefix(s, "sessions/")
+}
+
+// withSession puts the session in use into a command's arguments, so that
+// after `use s1` a user types `endpoint get client` for `endpoint get
+// s1/client` and `events` for `events s1`. root is a fresh command tree to
+// look the command up in; args are the words typed. Explicit names win: a
+// first argument that names a session (s2, s2/client) is left alone.
+func withSession(root *cobra.Command, args []string, session string) []string {
+	if session == "" || len(args) == 0 {
+		return args
+	}
+	c, rest, err := root.Find(args)
+	if err != nil || c == root {
+		return args
+	}
+	ph := placeholder(c)
+	if ph == "" {
+		return args
+	}
+	c.InitDefaultHelpFlag()
+	if err := c.ParseFlags(rest); err != nil {
+		return args
+	}
+	pos := c.Flags().Args()
+	path := len(args) - len(rest)
+	out := append([]string{}, args[:path]...)
+	switch {
+	case ph == "SESSION" && (len(pos) == 0 || !looksLikeSession(pos[0])):
+		return append(append(out, session), rest...)
+	case ph == "SESSION/ID" && len(pos) > 0 && !strings.Contains(pos[0], "/"):
+		for i, a := range rest {
+			if a == pos[0] {
+				rest = append(append(append([]string{}, rest[:i]...), session+"/"+a), rest[i+1:]...)
+				break
+			}
+		}
+		return append(out, rest...)
+	}
+	return args
+}
