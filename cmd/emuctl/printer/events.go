@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -444,4 +445,25 @@ func colorLine(line string, ev *pb.Event) string {
 	}
 	i++
 	return line[:i] + "\x1b[" + code + "m" + k + "\x1b[0m" + line[i+len(k):]
+}
+
+// SegmentText is a whole segment in RFC 9293's notation with its
+// addresses and its payload's length: what an external peer receives.
+func SegmentText(s *pb.Segment) string {
+	d := header(s.GetHeader())
+	if n := len(s.GetPayload()); n > 0 {
+		d += fmt.Sprintf(" len=%d %q", n, s.GetPayload())
+	}
+	return d
+}
+
+// OperationError is a failed operation of a Batch or of an external
+// peer's send, as FormatError prints a gRPC status: the code, the message
+// and the field it is about.
+func OperationError(e *pb.OperationError) string {
+	s := cmdutil.CodeName(codes.Code(e.GetCode())) + ": " + e.GetMessage()
+	if e.GetField() != "" {
+		s += " (field " + e.GetField() + ")"
+	}
+	return s
 }

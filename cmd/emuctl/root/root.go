@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tcpemu/tcpemu/cmd/emuctl/batch"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/bench"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/clock"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
@@ -24,6 +25,7 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/export"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/inject"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/net"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/peer"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/session"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/shell"
@@ -102,9 +104,11 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"core", endpoint.NewCmd(g)},
 		{"core", clock.NewCmd(g)},
 		{"core", inject.NewCmd(g)},
+		{"core", batch.NewCmd(g)},
 		{"net", net.NewPathCmd(g)},
 		{"net", net.NewFaultCmd(g)},
 		{"net", net.NewPartitionCmd(g)},
+		{"net", peer.NewCmd(g)},
 		{"observe", events.NewCmd(g)},
 		{"observe", watch.NewCmd(g)},
 		{"observe", export.NewCmd(g)},

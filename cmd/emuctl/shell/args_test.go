@@ -24,12 +24,12 @@ func TestSplitQuotesAsAShellDoes(t *testing.T) {
 		{"endpoint get ", []string{"endpoint", "get"}, false},
 		{"--data ''", []string{"--data", ""}, true},
 	} {
-		got, open, err := shell.Split(tc.line)
+		got, open, err := cmdutil.SplitWords(tc.line)
 		if err != nil || !reflect.DeepEqual(got, tc.want) || open != tc.open {
 			t.Errorf("split(%q) = %q, %v, %v; want %q, %v", tc.line, got, open, err, tc.want, tc.open)
 		}
 	}
-	if _, _, err := shell.Split(`send --data "oops`); err == nil {
+	if _, _, err := cmdutil.SplitWords(`send --data "oops`); err == nil {
 		t.Error("an unterminated quote was accepted")
 	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/reeflective/readline"
 	"github.com/spf13/cobra"
+
+	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
 )
 
 // complete is the line editor's Tab: commands, flags and their values,
@@ -16,7 +18,7 @@ import (
 // scripts call), asked through its hidden __complete command on a fresh
 // tree. With a session in use, an endpoint is completed by its ID alone.
 func (s *Shell) complete(line []rune, cursor int) readline.Completions {
-	words, open, err := split(string(line[:cursor]))
+	words, open, err := cmdutil.SplitWords(string(line[:cursor]))
 	if err != nil {
 		return readline.Completions{}
 	}

@@ -72,11 +72,12 @@ func (l *liveLadder) follow(ctx context.Context, after uint64) {
 		if r, err = st.Recv(); err != nil {
 			break
 		}
+		if len(r.Events) == 0 {
+			continue // the stream's "caught up" marker
+		}
 		l.mu.Lock()
 		l.pending = append(l.pending, r.Events...)
-		if n := len(r.Events); n > 0 {
-			l.seen = r.Events[n-1].Seq
-		}
+		l.seen = r.Events[len(r.Events)-1].Seq
 		waiting := len(l.pending)
 		l.mu.Unlock()
 		select {

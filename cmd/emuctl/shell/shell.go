@@ -12,6 +12,7 @@
 package shell
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -149,6 +150,9 @@ func (s *Shell) newEditor() {
 }
 
 func (s *Shell) loop() error {
+	if !cmdutil.IsTerminal(os.Stdin) {
+		return s.script(os.Stdin)
+	}
 	fmt.Fprintln(s.out, "emuctl shell: type a command without \"emuctl\" (help lists them), Tab completes, exit or Ctrl-D leaves.")
 	for {
 		s.flushLive()
@@ -168,6 +172,23 @@ func (s *Shell) loop() error {
 	}
 }
 
+// script runs the lines of a non-terminal input (emuctl shell < file):
+// the same commands, without line editing or prompts.
+func (s *Shell) script(in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if s.run(line) {
+			break
+		}
+		s.flushLive()
+	}
+	return sc.Err()
+}
+
 func (s *Shell) prompt() string {
 	if s.session != "" {
 		return "emuctl " + s.session + "> "
@@ -177,7 +198,7 @@ func (s *Shell) prompt() string {
 
 // run runs one line; true means leave the shell.
 func (s *Shell) run(line string) bool {
-	words, _, err := split(line)
+	words, _, err := cmdutil.SplitWords(line)
 	if err != nil {
 		fmt.Fprintln(s.g.ErrOut, "emuctl: "+err.Error())
 		return false
