@@ -59,37 +59,41 @@ func (tm *term) screen() string {
 	return tm.tmux("capture-pane", "-p", "-J", "-t", "sh", "-S", "-200")
 }
 
-// waitFor waits until the screen shows want, failing after 20 s.
-func (tm *term) waitFor(want string) string {
+// poll waits until done(screen) holds, failing with what the screen
+// shows after 20 s.
+func (tm *term) poll(what string, done func(screen string) bool) string {
 	tm.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		s := tm.screen()
-		if strings.Contains(s, want) {
+		if done(s) {
 			return s
 		}
 		if time.Now().After(deadline) {
-			tm.t.Fatalf("the terminal never showed %q:\n%s", want, s)
+			tm.t.Fatalf("the terminal never showed %s:\n%s", what, s)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// waitFor waits until the screen shows want.
+func (tm *term) waitFor(want string) string {
+	tm.t.Helper()
+	return tm.poll(fmt.Sprintf("%q", want), func(s string) bool { return strings.Contains(s, want) })
 }
 
 // waitLast waits until the screen's last line (the prompt and what is
 // typed on it) is want.
 func (tm *term) waitLast(want string) {
 	tm.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		s := tm.screen()
-		if strings.TrimSpace(lastLine(s)) == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			tm.t.Fatalf("the prompt line is %q, want %q", lastLine(s), want)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	tm.poll(fmt.Sprintf("the prompt line %q", want), func(s string) bool { return strings.TrimSpace(lastLine(s)) == want })
+}
+
+// enter types line and Enter, and waits for want.
+func (tm *term) enter(line, want string) string {
+	tm.t.Helper()
+	tm.keys(line, "Enter")
+	return tm.waitFor(want)
 }
 
 // lastLine is the screen's last non-empty line: the prompt and what is
@@ -110,14 +114,10 @@ func TestShellInTmux(t *testing.T) {
 	history := filepath.Join(t.TempDir(), "history")
 	tm := startShell(t, a, history)
 
-	tm.keys("session create tm --fixed-isn 1000", "Enter")
-	tm.waitFor("created sessions/tm")
-	tm.keys("use tm", "Enter")
-	tm.waitFor("emuctl tm> ")
-	tm.keys("endpoint create server --local 10.0.0.2:80", "Enter")
-	tm.waitFor("created sessions/tm/endpoints/server")
-	tm.keys("endpoint create client --local 10.0.0.1:40000", "Enter")
-	tm.waitFor("created sessions/tm/endpoints/client")
+	tm.enter("session create tm --fixed-isn 1000", "created sessions/tm")
+	tm.enter("use tm", "emuctl tm> ")
+	tm.enter("endpoint create server --local 10.0.0.2:80", "created sessions/tm/endpoints/server")
+	tm.enter("endpoint create client --local 10.0.0.1:40000", "created sessions/tm/endpoints/client")
 
 	// Tab: an endpoint ID of the session in use, from the daemon.
 	tm.keys("endpoint listen ser", "Tab")
@@ -131,12 +131,10 @@ func TestShellInTmux(t *testing.T) {
 	tm.waitFor("endpoint connect")
 	tm.keys("cli", "Tab")
 	tm.waitFor("endpoint connect client")
-	tm.keys("--remote 10.0.0.2:80", "Enter")
-	tm.waitFor("CLOSED → SYN-SENT")
+	tm.enter("--remote 10.0.0.2:80", "CLOSED → SYN-SENT")
 
-	tm.keys("clock advance --until-idle", "Enter")
-	s := tm.waitFor("now 0s after")
-	s = tm.waitFor("SYN,ACK seq=0 ack=1 -")
+	tm.enter("clock advance --until-idle", "now 0s after")
+	s := tm.waitFor("SYN,ACK seq=0 ack=1 -")
 	// The ladder's rows: the SYN,ACK arrow, and both ends ESTABLISHED
 	// beside their lifelines.
 	if n := len(lines(s, "|", "ESTABLISHED")); n != 2 {
@@ -150,16 +148,15 @@ func TestShellInTmux(t *testing.T) {
 	tm.waitFor("PSH,ACK seq=1 ack=1 len=2")
 
 	// Errors print as on the command line, and the shell goes on.
-	tm.keys("endpoint get nope", "Enter")
-	tm.waitFor("NOT_FOUND")
+	tm.enter("endpoint get nope", "NOT_FOUND")
 
 	// Up recalls the history, newest first.
 	tm.keys("Up")
 	tm.waitLast("emuctl tm> endpoint get nope")
 	tm.keys("Up")
 	tm.waitLast("emuctl tm> clock advance --until-idle")
-	tm.keys("C-u", "ladder", "Enter")
-	tm.waitFor("[RFC 9293 §3.10.7.4]") // the whole ladder, explanations included
+	tm.keys("C-u")
+	tm.enter("ladder", "[RFC 9293 §3.10.7.4]") // the whole ladder, explanations included
 	tm.keys("exit", "Enter")
 	if s := tm.waitFor("shell exited "); !strings.Contains(s, "shell exited 0") || strings.Contains(s, "DATA RACE") {
 		t.Errorf("the shell did not exit cleanly:\n%s", s)
