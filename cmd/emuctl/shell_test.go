@@ -155,7 +155,10 @@ func TestShellInTmux(t *testing.T) {
 	tm.waitLast("emuctl tm> endpoint get nope")
 	tm.keys("Up")
 	tm.waitLast("emuctl tm> clock advance --until-idle")
-	tm.keys("C-u")
+	// Enter runs the recalled line again: it delivers the data sent from
+	// outside, and the rows follow.
+	tm.enter("", "now 0s after 2 step(s)")
+	tm.waitFor("ACK seq=1 ack=3")
 	tm.enter("ladder", "[RFC 9293 §3.10.7.4]") // the whole ladder, explanations included
 	tm.keys("exit", "Enter")
 	if s := tm.waitFor("shell exited "); !strings.Contains(s, "shell exited 0") || strings.Contains(s, "DATA RACE") {
