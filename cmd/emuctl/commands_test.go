@@ -149,6 +149,10 @@ func TestBatchCommand(t *testing.T) {
 	if len(lines(out, "segment-sent")) != 0 {
 		t.Errorf("--kind state-change let other kinds through:\n%s", out)
 	}
+	ok(t, a, "session", "create", "bl", "--fixed-isn", "1000")
+	if out := ok(t, a, "batch", "bl", "-f", ops, "--ladder"); !strings.Contains(out, "[4] advance: ok") || len(lines(out, "|", "SYN,ACK seq=0 ack=1")) != 1 {
+		t.Errorf("batch --ladder:\n%s", out)
+	}
 
 	// JSON from the standard input, -o json: the BatchResponse.
 	ok(t, a, "session", "create", "b2")

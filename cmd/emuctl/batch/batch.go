@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/ladder"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
@@ -194,6 +195,9 @@ func table(w io.Writer, g *cmdutil.Globals, req *pb.BatchRequest, r *pb.BatchRes
 		if _, err := fmt.Fprintf(w, "[%d] %s: %s\n", i, opName(req.Operations[i]), status); err != nil {
 			return err
 		}
+		if g.Ladder {
+			continue // one ladder of every event, below
+		}
 		first, n := int(res.FirstEvent), int(res.EventCount)
 		if first+n > len(r.Events) {
 			n = max(0, len(r.Events)-first)
@@ -203,6 +207,9 @@ func table(w io.Writer, g *cmdutil.Globals, req *pb.BatchRequest, r *pb.BatchRes
 				return err
 			}
 		}
+	}
+	if g.Ladder && len(r.Events) > 0 {
+		return ladder.Draw(w, r.Events, printer.LadderOptions(g, g.Out))
 	}
 	return nil
 }

@@ -223,6 +223,12 @@ func (s *Shell) run(line string) bool {
 		return false
 	}
 	s.exec(words)
+	if len(words) == 1 && words[0] == "help" {
+		fmt.Fprintln(s.out, "\nShell commands:")
+		for _, b := range builtins {
+			fmt.Fprintf(s.out, "  %-8s %s\n", b.name, b.short)
+		}
+	}
 	return false
 }
 
