@@ -55,13 +55,38 @@ func withSession(root *cobra.Command, args []string, session string) []string {
 	case ph == "SESSION" && (len(pos) == 0 || !looksLikeSession(pos[0])):
 		return append(append(out, session), rest...)
 	case ph == "SESSION/ID" && len(pos) > 0 && !strings.Contains(pos[0], "/"):
-		for i, a := range rest {
-			if a == pos[0] {
-				rest = append(append(append([]string{}, rest[:i]...), session+"/"+a), rest[i+1:]...)
-				break
-			}
+		if i := firstPositional(c, rest); i >= 0 {
+			rest = append(append(append([]string{}, rest[:i]...), session+"/"+rest[i]), rest[i+1:]...)
 		}
 		return append(out, rest...)
 	}
 	return args
+}
+
+// firstPositional is the index in rest of c's first positional argument:
+// the first word that is neither a flag nor a flag's value. -1 if none.
+func firstPositional(c *cobra.Command, rest []string) int {
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		switch {
+		case a == "--":
+			if i+1 < len(rest) {
+				return i + 1
+			}
+			return -1
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case strings.Contains(a, "="):
+		default:
+			name := strings.TrimLeft(a, "-")
+			f := c.Flags().Lookup(name)
+			if f == nil && len(name) == 1 {
+				f = c.Flags().ShorthandLookup(name)
+			}
+			if f != nil && f.NoOptDefVal == "" {
+				i++ // the flag's value
+			}
+		}
+	}
+	return -1
 }

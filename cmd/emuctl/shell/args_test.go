@@ -45,6 +45,8 @@ func TestWithSessionFillsInTheSessionInUse(t *testing.T) {
 		{"endpoint get s2/client", "endpoint get s2/client"},
 		{"endpoint send client --data client", "endpoint send s1/client --data client"},
 		{"endpoint send --data x client", "endpoint send --data x s1/client"},
+		{"endpoint send --data client client", "endpoint send --data client s1/client"},
+		{"endpoint send --urgent client --data=x", "endpoint send --urgent s1/client --data=x"},
 		{"clock advance --until-idle", "clock advance s1 --until-idle"},
 		{"partition cut 10.0.0.1 10.0.0.2", "partition cut s1 10.0.0.1 10.0.0.2"},
 		{"path set --src 10.0.0.1 --dst 10.0.0.2 --delay 5ms", "path set s1 --src 10.0.0.1 --dst 10.0.0.2 --delay 5ms"},

@@ -252,9 +252,10 @@ func (s *Shell) exec(words []string) {
 }
 
 // use makes id the session in use and starts following its events.
+// A session that cannot be followed leaves the one in use as it was.
 func (s *Shell) use(id string) error {
-	s.stopLive()
 	if id == "-" {
+		s.stopLive()
 		s.session = ""
 		return nil
 	}
@@ -266,6 +267,7 @@ func (s *Shell) use(id string) error {
 	if err != nil {
 		return err
 	}
+	s.stopLive()
 	s.session, s.live = cmdutil.LastSegment(name), l
 	return nil
 }
