@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 var tmuxServers atomic.Int32
@@ -139,6 +140,10 @@ func TestShellInTmux(t *testing.T) {
 	// beside their lifelines.
 	if n := len(lines(s, "|", "ESTABLISHED")); n != 2 {
 		t.Errorf("want both ends ESTABLISHED in the ladder, got %d rows:\n%s", n, s)
+	}
+	// The ladder takes the terminal's width (120 columns), not 80.
+	if l := lines(s, "SYN,ACK seq=0 ack=1 -"); len(l) != 1 || utf8.RuneCountInString(strings.TrimRight(l[0], " ")) != 120 {
+		t.Errorf("the ladder is not as wide as the terminal:\n%q", l)
 	}
 
 	// Events caused by someone else are announced under the prompt.
