@@ -234,3 +234,47 @@ func TestPeerAttach(t *testing.T) {
 		t.Errorf("peer attach: exit %d\n%s", code, w.stderr.String())
 	}
 }
+
+// The commands that end things: a single clock step, ABORT (a RST, RFC
+// 9293 §3.10.5), deleting an endpoint and a session — each visible in
+// what it prints, and in what the daemon answers afterwards.
+func TestStepAbortAndDelete(t *testing.T) {
+	t.Parallel()
+	a := startEmud(t).addr
+	ok(t, a, "session", "create", "d", "--fixed-isn", "1000")
+	ok(t, a, "endpoint", "create", "d/srv", "--local", "10.0.0.2:80")
+	ok(t, a, "endpoint", "create", "d/cli", "--local", "10.0.0.1:4000")
+	ok(t, a, "endpoint", "listen", "d/srv", "--backlog", "1")
+	ok(t, a, "endpoint", "connect", "d/cli", "--remote", "10.0.0.2:80")
+	if out := ok(t, a, "clock", "advance", "d", "--step"); !strings.Contains(out, "after 1 step(s)") || len(lines(out, "LISTEN → SYN-RECEIVED")) != 1 || len(lines(out, "SYN-SENT → ESTABLISHED")) != 0 {
+		t.Errorf("one step delivers the SYN only:\n%s", out)
+	}
+	ok(t, a, "clock", "advance", "d", "--until-idle")
+	var ar pb.AbortResponse
+	decode(t, ok(t, a, "endpoint", "abort", "d/cli", "-o", "json"), &ar)
+	var rst, closed bool
+	for _, ev := range ar.Events {
+		if s := ev.GetSegmentSent(); s != nil && s.Header.GetFlags().GetRst() {
+			rst = true
+		}
+		if sc := ev.GetStateChange(); sc != nil && sc.ToState == pb.State_STATE_CLOSED {
+			closed = true
+		}
+	}
+	if !rst || !closed {
+		t.Errorf("abort sent no RST or did not close: %v", &ar)
+	}
+	if out := ok(t, a, "clock", "advance", "d", "--until-idle"); len(lines(out, "srv-1", "error-signalled", "connection reset")) != 1 || len(lines(out, "srv-1", "ESTABLISHED → CLOSED")) != 1 {
+		t.Errorf("the RST did not reset the server's child:\n%s", out)
+	}
+	ok(t, a, "endpoint", "delete", "d/srv")
+	if r := emuctl(t, a, "endpoint", "get", "d/srv"); r.code != 1 || !strings.Contains(r.stderr, "NOT_FOUND") {
+		t.Errorf("endpoint get after delete: %s", r)
+	}
+	if out := ok(t, a, "session", "delete", "d"); !strings.Contains(out, "deleted sessions/d") {
+		t.Errorf("session delete: %s", out)
+	}
+	if r := emuctl(t, a, "session", "get", "d"); r.code != 1 || !strings.Contains(r.stderr, "NOT_FOUND") {
+		t.Errorf("session get after delete: %s", r)
+	}
+}
