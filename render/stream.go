@@ -39,30 +39,53 @@ func (s *LadderStream) Write(evs []emulator.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	from := len(s.events)
+	out, header, gutter, err := s.draw(evs)
+	if err != nil {
+		return err
+	}
 	s.events = append(s.events, evs...)
+	s.header, s.gutter = header, gutter
+	_, err = s.w.Write(out)
+	return err
+}
+
+// Preview returns what Write(evs) would draw, without drawing it or
+// adding evs to the stream: a glimpse of rows still to come (the shell
+// shows them under its prompt).
+func (s *LadderStream) Preview(evs []emulator.Event) ([]byte, error) {
+	if len(evs) == 0 {
+		return nil, nil
+	}
+	out, _, _, err := s.draw(evs)
+	return out, err
+}
+
+// draw renders evs after the stream's events: the bytes to write, and the
+// header and gutter they leave.
+func (s *LadderStream) draw(evs []emulator.Event) (out []byte, header []byte, gutter int, err error) {
+	from := len(s.events)
+	all := append(s.events[:from:from], evs...)
 	opts := s.opts
-	m := resolveFrom(s.events, from, &opts)
+	m := resolveFrom(all, from, &opts)
 	l := newLayout(m, s.gutter)
-	s.gutter = l.gutter
 	var h bytes.Buffer
 	hc := l.header()
 	if err := hc.write(&h, opts.Color); err != nil {
-		return err
+		return nil, nil, 0, err
 	}
-	var out bytes.Buffer
+	var b bytes.Buffer
+	header = s.header
 	if !bytes.Equal(h.Bytes(), s.header) {
 		if s.header != nil {
-			out.WriteByte('\n')
+			b.WriteByte('\n')
 		}
-		out.Write(h.Bytes())
-		s.header = h.Bytes()
+		b.Write(h.Bytes())
+		header = h.Bytes()
 	}
-	if err := l.draw(&out, false); err != nil {
-		return err
+	if err := l.draw(&b, false); err != nil {
+		return nil, nil, 0, err
 	}
-	_, err := s.w.Write(out.Bytes())
-	return err
+	return b.Bytes(), header, l.gutter, nil
 }
 
 // Events are the events drawn so far (the stream's own copy).

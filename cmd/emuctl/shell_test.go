@@ -90,11 +90,16 @@ func (tm *term) waitLast(want string) {
 	tm.poll(fmt.Sprintf("the prompt line %q", want), func(s string) bool { return strings.TrimSpace(lastLine(s)) == want })
 }
 
-// enter types line and Enter, and waits for want.
+// enter types line and Enter, and waits for want and then for the next
+// prompt (keys typed before it would be echoed by the terminal, not the
+// line editor).
 func (tm *term) enter(line, want string) string {
 	tm.t.Helper()
 	tm.keys(line, "Enter")
-	return tm.waitFor(want)
+	tm.waitFor(want)
+	return tm.poll("the next prompt", func(s string) bool {
+		return strings.Contains(s, want) && strings.HasSuffix(strings.TrimSpace(lastLine(s)), ">")
+	})
 }
 
 // lastLine is the screen's last non-empty line: the prompt and what is
@@ -148,9 +153,16 @@ func TestShellInTmux(t *testing.T) {
 
 	// Events caused by someone else are announced under the prompt.
 	ok(t, a, "endpoint", "send", "tm/client", "--data", "hi")
-	tm.waitFor("new event(s) in tm: Enter draws them")
+	// Their rows show under the prompt at once; Enter draws them for good.
+	s = tm.waitFor("new event(s) in tm: Enter draws them")
+	s = tm.waitFor("PSH,ACK seq=1 ack=1 len=2")
+	if !strings.Contains(s[strings.Index(s, "Enter draws them"):], "PSH,ACK seq=1 ack=1 len=2") {
+		t.Errorf("the rows are not under the prompt:\n%s", s)
+	}
 	tm.keys("Enter")
-	tm.waitFor("PSH,ACK seq=1 ack=1 len=2")
+	tm.poll("the hint gone and the rows drawn", func(s string) bool {
+		return !strings.Contains(s, "Enter draws them") && strings.Contains(s, "PSH,ACK seq=1 ack=1 len=2")
+	})
 
 	// Errors print as on the command line, and the shell goes on.
 	tm.enter("endpoint get nope", "NOT_FOUND")

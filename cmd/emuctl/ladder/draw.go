@@ -93,18 +93,25 @@ func NewLive(w io.Writer, o Options, redraw bool) *Live {
 // endpoints' homes (Converter.Home) before the first Write.
 func (l *Live) Converter() *Converter { return l.c }
 
+// start makes the stream at the first batch, when the converter knows
+// what the options name.
+func (l *Live) start() {
+	if l.stream != nil {
+		return
+	}
+	w := l.w
+	if l.redraw {
+		w = io.Discard // keeps the events; the screen is drawn whole
+	}
+	l.stream = render.NewLadderStream(w, l.c.RenderOptions(l.o))
+}
+
 // Write adds a batch and draws it.
 func (l *Live) Write(evs []*pb.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	if l.stream == nil {
-		w := l.w
-		if l.redraw {
-			w = io.Discard // keeps the events; the screen is drawn whole
-		}
-		l.stream = render.NewLadderStream(w, l.c.RenderOptions(l.o))
-	}
+	l.start()
 	if err := l.stream.Write(l.c.Events(evs)); err != nil {
 		return err
 	}
@@ -118,6 +125,17 @@ func (l *Live) Write(evs []*pb.Event) error {
 	// Home, clear the screen, draw.
 	_, err := io.WriteString(l.w, "\x1b[H\x1b[2J"+b.String())
 	return err
+}
+
+// Preview is what Write(evs) would draw next, without drawing it (the
+// rows a redrawing Live would add are the same).
+func (l *Live) Preview(evs []*pb.Event) (string, error) {
+	if len(evs) == 0 {
+		return "", nil
+	}
+	l.start()
+	b, err := l.stream.Preview(l.c.Events(evs))
+	return string(b), err
 }
 
 // Close ends the drawing; every row is written already.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +14,19 @@ import (
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
 
+// previewLines is how many of the coming rows the hint under the prompt
+// shows: the newest.
+const previewLines = 12
+
+// lastLines is the last n lines of s, without its final newline.
+func lastLines(s string, n int) string {
+	ls := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(ls) > n {
+		ls = ls[len(ls)-n:]
+	}
+	return strings.Join(ls, "\n")
+}
+
 // catchUp bounds the wait, before a prompt, for the watch to deliver the
 // events the last command caused.
 const catchUp = 2 * time.Second
@@ -20,8 +34,9 @@ const catchUp = 2 * time.Second
 // liveLadder follows the session in use with a Watch stream and draws its
 // new events as ladder rows: each prompt flushes what arrived, so the rows
 // of a command's events appear right under its output. Events that arrive
-// while the prompt waits (someone else's commands) are announced in the
-// line editor's hint area, which is safe to write from this goroutine.
+// while the prompt waits (someone else's commands) show at once under the
+// prompt, their rows in the line editor's hint area (safe to write from
+// this goroutine); Enter draws them for good.
 type liveLadder struct {
 	s       *Shell
 	session string // sessions/ID
@@ -79,12 +94,19 @@ func (l *liveLadder) follow(ctx context.Context, after uint64) {
 		l.pending = append(l.pending, r.Events...)
 		l.seen = r.Events[len(r.Events)-1].Seq
 		waiting := len(l.pending)
+		rows, perr := l.draw.Preview(l.pending)
+		hint := fmt.Sprintf("%d new event(s) in %s: Enter draws them", waiting, cmdutil.LastSegment(l.session))
+		if perr == nil && rows != "" {
+			hint += "\n" + lastLines(rows, previewLines)
+		}
+		// Under mu, so that a flush that has drawn these rows clears
+		// the hint after it is set, never before.
+		l.s.rl.Hint.SetTransient(hint)
 		l.mu.Unlock()
 		select {
 		case l.wake <- struct{}{}:
 		default:
 		}
-		l.s.rl.Hint.SetTransient(fmt.Sprintf("%d new event(s) in %s: Enter draws them", waiting, cmdutil.LastSegment(l.session)))
 	}
 	l.mu.Lock()
 	if ctx.Err() == nil {
@@ -122,9 +144,10 @@ func (l *liveLadder) flush(w io.Writer) error {
 	l.mu.Lock()
 	evs, ended := l.pending, l.err
 	l.pending, l.err = nil, nil
-	l.mu.Unlock()
+	err = l.draw.Write(evs)
 	l.s.rl.Hint.ClearTransient()
-	if err := l.draw.Write(evs); err != nil {
+	l.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	if ended != nil {
