@@ -84,7 +84,7 @@ func TestErrorPathsAndExitCodes(t *testing.T) {
 // tree has an Example (checked in-process: it is the same tree).
 func TestHelpHasExamples(t *testing.T) {
 	t.Parallel()
-	for _, noun := range []string{"session", "endpoint", "clock", "inject", "path", "fault", "partition", "events", "watch"} {
+	for _, noun := range []string{"session", "endpoint", "clock", "inject", "batch", "path", "fault", "partition", "peer", "events", "watch", "export", "demo", "shell"} {
 		r := emuctl(t, "127.0.0.1:1", noun, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "emuctl "+noun) {
 			t.Errorf("%s", r)
