@@ -36,6 +36,10 @@ type Options struct {
 	// points at the listener's column, not at a column for the bare
 	// address. Segments seen take precedence.
 	Homes map[tcp.AddrID]emulator.EndpointID
+	// FaultRules names fault rules by the number a drop, delay or
+	// duplicate event carries (Event.Value); a rule not named prints as
+	// its number.
+	FaultRules map[int64]string
 	// Columns orders the ladder's (and the Mermaid diagram's) endpoints;
 	// endpoints not listed follow in order of first appearance.
 	Columns []emulator.EndpointID

@@ -389,7 +389,7 @@ func (m *ladderModel) arrive(ev *emulator.Event) {
 	}
 	switch ev.Kind {
 	case emulator.KindSegmentDropped:
-		r.text = dropText(ev)
+		r.text = dropText(ev, m.opts.FaultRules)
 	case emulator.KindSegmentExternal:
 		r.text += " (external)"
 	}
@@ -442,14 +442,25 @@ func (m *ladderModel) label(h *emulator.SegmentHeader) string {
 	return b.String()
 }
 
-func dropText(ev *emulator.Event) string {
+func dropText(ev *emulator.Event, rules map[int64]string) string {
 	switch {
+	case ev.Drop == emulator.DropRule && rules[ev.Value] != "":
+		return "lost (rule " + rules[ev.Value] + ")"
 	case ev.Drop == emulator.DropRule && ev.Value != 0:
 		return "lost (fault rule " + strconv.FormatInt(ev.Value, 10) + ")"
 	case ev.Value != 0:
 		return "lost (" + ev.Drop.String() + ", rule " + strconv.FormatInt(ev.Value, 10) + ")"
 	}
 	return "lost (" + ev.Drop.String() + ")"
+}
+
+// ruleName is fault rule id's name from Options.FaultRules, else its
+// number.
+func ruleName(id int64, rules map[int64]string) string {
+	if name, ok := rules[id]; ok {
+		return name
+	}
+	return strconv.FormatInt(id, 10)
 }
 
 func callText(ev *emulator.Event) string {

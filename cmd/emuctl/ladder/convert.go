@@ -33,6 +33,10 @@ type Converter struct {
 	addrN map[netip.AddrPort]tcp.AddrID
 	rules map[ruleKey]tcp.Rule
 	homes map[tcp.AddrID]emulator.EndpointID
+	// faults number the fault rules by name (the API names them, the
+	// emulator's events number them); faultNames is the reverse.
+	faults     map[string]int64
+	faultNames map[int64]string
 }
 
 // ruleKey is how the API spells a rule: its citation and its explanation
@@ -44,13 +48,15 @@ type ruleKey struct{ citation, text string }
 // Language of the request that returned them).
 func NewConverter(lang explain.Lang) *Converter {
 	c := &Converter{
-		lang:  lang,
-		ids:   map[string]emulator.EndpointID{},
-		names: map[emulator.EndpointID]string{},
-		addrs: []netip.AddrPort{{}},
-		addrN: map[netip.AddrPort]tcp.AddrID{},
-		rules: map[ruleKey]tcp.Rule{},
-		homes: map[tcp.AddrID]emulator.EndpointID{},
+		lang:       lang,
+		ids:        map[string]emulator.EndpointID{},
+		names:      map[emulator.EndpointID]string{},
+		addrs:      []netip.AddrPort{{}},
+		addrN:      map[netip.AddrPort]tcp.AddrID{},
+		rules:      map[ruleKey]tcp.Rule{},
+		homes:      map[tcp.AddrID]emulator.EndpointID{},
+		faults:     map[string]int64{},
+		faultNames: map[int64]string{},
 	}
 	for r := tcp.Rule(1); int(r) < tcp.NumRules; r++ {
 		k := ruleKey{r.Section(), explain.Rule(r, lang)}
@@ -239,7 +245,21 @@ func (c *Converter) segment(ev *emulator.Event, k emulator.Kind, se *pb.SegmentE
 	ev.Kind = k
 	ev.Seg = c.header(se.GetHeader(), se.GetPayloadLength())
 	ev.Rule = c.rule(se.GetRule(), se.GetExplanation())
+	if name := se.GetFaultRule(); name != "" {
+		id := lastSegment(name)
+		n, ok := c.faults[id]
+		if !ok {
+			n = int64(len(c.faults) + 1)
+			c.faults[id], c.faultNames[n] = n, id
+		}
+		ev.Value = n
+	}
 }
+
+// FaultRules are the fault rules' names by the numbers the converted
+// events carry, for render.Options.FaultRules. The map is the
+// Converter's: do not modify it.
+func (c *Converter) FaultRules() map[int64]string { return c.faultNames }
 
 func (c *Converter) header(h *pb.SegmentHeader, length uint32) emulator.SegmentHeader {
 	out := emulator.SegmentHeader{

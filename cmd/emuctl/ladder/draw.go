@@ -40,7 +40,7 @@ func (c *Converter) RenderOptions(o Options) render.Options {
 		cols = append(cols, c.Endpoint(id))
 	}
 	return render.Options{
-		Addrs: c, Names: c.Names(), Lang: c.lang, Homes: c.homes, Columns: cols,
+		Addrs: c, Names: c.Names(), Lang: c.lang, Homes: c.homes, FaultRules: c.faultNames, Columns: cols,
 		Explain: !o.Terse, Color: o.Color, Absolute: o.Absolute, Width: o.Width, TimeWidth: o.TimeWidth,
 	}
 }
