@@ -60,6 +60,7 @@ bench:
 rewrite:
 	$(GO) test ./emulator/ -run 'TestTranscripts|TestSnapshotFormat' -args -rewrite
 	$(GO) test ./render/ -run TestGolden -args -update
+	$(GO) test ./cmd/emuctl/ -run 'TestDemo' -args -update
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

@@ -54,6 +54,8 @@ var goldenCases = []struct {
 	{"ladder_handshake_color_ko", handshakeStory, func(o *Options) { o.Explain = true; o.Lang = explain.Korean; o.Color = true }, ladder},
 	{"ladder_three_split_child", handshakeStory, func(o *Options) { o.SplitChildren = true }, ladder},
 	{"ladder_two_clients", twoClientsStory, nil, ladder},
+	{"ladder_two_clients_ko", twoClientsStory, func(o *Options) { o.Explain = true; o.Lang = explain.Korean; o.ExplainLines = 3 }, ladder},
+	{"ladder_lost_syn_color", lostSYNStory, func(o *Options) { o.Color = true }, ladder},
 	{"ladder_simultaneous_open", simultaneousOpenStory, func(o *Options) { o.Explain = true }, ladder},
 	{"ladder_lost_syn", lostSYNStory, func(o *Options) { o.Explain = true }, ladder},
 	{"ladder_timers", timersStory, func(o *Options) { o.Explain = true; o.ExplainLines = 2 }, ladder},

@@ -33,8 +33,8 @@ import (
 // (a Hangul syllable is two), so columns line up in Korean too.
 func Ladder(w io.Writer, events []emulator.Event, opts Options) error {
 	m := resolve(events, &opts)
-	l := newLayout(m)
-	return l.draw(w)
+	l := newLayout(m, 0)
+	return l.draw(w, true)
 }
 
 // minLane is the narrowest gap between two lifelines: room for a caption
@@ -48,18 +48,20 @@ type layout struct {
 	width  int
 }
 
-func newLayout(m *ladderModel) *layout {
+// newLayout places m's columns. The time gutter is wide enough for every
+// time m shows, and at least minGutter cells.
+func newLayout(m *ladderModel, minGutter int) *layout {
 	l := &layout{m: m, width: m.opts.Width}
 	if l.width <= 0 {
 		l.width = 80
 	}
-	tw := len("time")
+	tw := max(len("time"), m.opts.TimeWidth)
 	for i := range m.rows {
 		if n := len(explain.FormatTime(m.rows[i].ev.Time)); n > tw {
 			tw = n
 		}
 	}
-	l.gutter = tw + 3
+	l.gutter = max(tw+3, minGutter)
 	n := len(m.cols)
 	if n > 1 && (l.width-1-l.gutter)/(n-1) < minLane {
 		l.width = l.gutter + minLane*(n-1) + 1
@@ -83,9 +85,9 @@ func (l *layout) canvas() canvas {
 	return c
 }
 
-func (l *layout) draw(w io.Writer) error {
-	color := l.m.opts.Color
-	// The header: "time" and each column's name over its lifeline.
+// header is the ladder's first line: "time" and each column's name over
+// its lifeline.
+func (l *layout) header() canvas {
 	h := newCanvas(l.width)
 	h.put(1, "time", styleDim)
 	for i, col := range l.m.cols {
@@ -100,13 +102,27 @@ func (l *layout) draw(w io.Writer) error {
 		}
 		h.put(x, name, styleHeader)
 	}
-	if err := h.write(w, color); err != nil {
-		return err
+	return h
+}
+
+// draw writes the header (when asked) and the rows of the events from
+// l.m.from on.
+func (l *layout) draw(w io.Writer, header bool) error {
+	color := l.m.opts.Color
+	if header {
+		h := l.header()
+		if err := h.write(w, color); err != nil {
+			return err
+		}
 	}
 	last := time.Duration(-1)
 	for i := range l.m.rows {
 		r := &l.m.rows[i]
 		if r.kind == rowHidden {
+			continue
+		}
+		if r.idx < l.m.from {
+			last = r.ev.Time
 			continue
 		}
 		c := l.canvas()

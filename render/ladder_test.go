@@ -76,33 +76,53 @@ func TestTwoEndpointLadderFitsEightyColumns(t *testing.T) {
 	}
 }
 
-// TestKoreanLadderLifelinesLineUp measures every line of the Korean ladder
-// in terminal cells: the two lifelines ('|') must stand in the same two
-// columns on every line, whatever Hangul the explanation rows hold.
+// TestKoreanLadderLifelinesLineUp measures every line of the Korean
+// ladders in terminal cells: the lifelines ('|') must stand in the same
+// columns on every line, whatever Hangul the explanation rows hold — with
+// two endpoints and with three (where explanations span all of them).
 func TestKoreanLadderLifelinesLineUp(t *testing.T) {
-	lines := goldenLines(t, "ladder_handshake_ko")
-	var want []int
-	for i, line := range lines[1:] {
-		var cols []int
-		x := 0
-		for _, r := range line {
-			if r == '|' {
-				cols = append(cols, x)
+	for _, tc := range []struct {
+		name string
+		cols int
+	}{{"ladder_handshake_ko", 2}, {"ladder_two_clients_ko", 4}} {
+		lines := goldenLines(t, tc.name)
+		var want []int
+		hangul := 0
+		for i, line := range lines[1:] {
+			var cols []int
+			x := 0
+			for _, r := range line {
+				if r == '|' {
+					cols = append(cols, x)
+				}
+				if r >= 0xAC00 && r <= 0xD7A3 {
+					hangul++
+				}
+				x += runeWidth(r)
 			}
-			x += runeWidth(r)
+			if len(cols) == 2 && len(cols) < tc.cols {
+				// An explanation row: only the outer lifelines.
+				if want != nil && (cols[0] != want[0] || cols[1] != want[len(want)-1]) {
+					t.Errorf("%s line %d has outer lifelines at cells %v, want %d and %d:\n%s", tc.name, i+2, cols, want[0], want[len(want)-1], line)
+				}
+				continue
+			}
+			if len(cols) != tc.cols {
+				t.Fatalf("%s line %d has %d lifelines, want %d: %q", tc.name, i+2, len(cols), tc.cols, line)
+			}
+			if want == nil {
+				want = cols
+			}
+			for k := range cols {
+				if cols[k] != want[k] {
+					t.Errorf("%s line %d has lifelines at cells %v, want %v:\n%s", tc.name, i+2, cols, want, line)
+					break
+				}
+			}
 		}
-		if len(cols) != 2 {
-			t.Fatalf("line %d has %d lifelines, want 2: %q", i+2, len(cols), line)
+		if len(lines) < 20 || hangul < 100 {
+			t.Fatalf("%s: only %d lines, %d Hangul syllables", tc.name, len(lines), hangul)
 		}
-		if want == nil {
-			want = cols
-		}
-		if cols[0] != want[0] || cols[1] != want[1] {
-			t.Errorf("line %d has lifelines at cells %v, want %v:\n%s", i+2, cols, want, line)
-		}
-	}
-	if len(lines) < 20 {
-		t.Fatalf("the Korean ladder has only %d lines", len(lines))
 	}
 }
 

@@ -31,6 +31,15 @@ type Options struct {
 	// others print as "ep7", and endpoint 0, a host answering for a closed
 	// port, by its address.
 	Names map[emulator.EndpointID]string
+	// Homes are endpoints' local addresses, known before any segment
+	// shows them: a segment to a listener that is still in flight then
+	// points at the listener's column, not at a column for the bare
+	// address. Segments seen take precedence.
+	Homes map[tcp.AddrID]emulator.EndpointID
+	// FaultRules names fault rules by the number a drop, delay or
+	// duplicate event carries (Event.Value); a rule not named prints as
+	// its number.
+	FaultRules map[int64]string
 	// Columns orders the ladder's (and the Mermaid diagram's) endpoints;
 	// endpoints not listed follow in order of first appearance.
 	Columns []emulator.EndpointID
@@ -56,6 +65,11 @@ type Options struct {
 	// Color adds ANSI colours. The caller decides (a terminal, NO_COLOR
 	// unset); renderers never look at the environment.
 	Color bool
+	// TimeWidth reserves room in the ladder's time gutter for times this
+	// many characters wide ("4m0.13s" is 7), so that a ladder drawn batch
+	// by batch (LadderStream) keeps its lifelines where they are when the
+	// clock reaches minutes. The gutter still grows for a wider time.
+	TimeWidth int
 	// Width is the ladder's width in terminal cells; 0 means 80. With more
 	// than two columns the ladder grows wider when lanes would get too
 	// narrow.

@@ -34,6 +34,7 @@ type row struct {
 	style   style
 	fl      *flight
 	explain string // the explanation to write under the row, if any
+	idx     int    // the index of ev in the events drawn
 }
 
 // flight is one segment from its departure to its arrivals (a duplicated
@@ -74,6 +75,9 @@ type ladderModel struct {
 	// toldAt is the row holding each rule's latest explanation, so that a
 	// discard can take over the words of the reply sent just before it.
 	toldAt map[toldKey]int
+	// cur is the index of the event being added; from, the first event
+	// whose rows are drawn (see LadderStream).
+	cur, from int
 }
 
 type toldKey struct {
@@ -82,7 +86,15 @@ type toldKey struct {
 }
 
 func resolve(events []emulator.Event, opts *Options) *ladderModel {
+	return resolveFrom(events, 0, opts)
+}
+
+// resolveFrom resolves events of which those before from were drawn
+// already: a flight that left before from is never drawn as one arrow
+// again, since its departure is on the screen as a half arrow.
+func resolveFrom(events []emulator.Event, from int, opts *Options) *ladderModel {
 	m := &ladderModel{
+		from:    from,
 		opts:    opts,
 		names:   newNames(opts),
 		seqs:    newSeqBases(opts.Absolute),
@@ -99,6 +111,9 @@ func resolve(events []emulator.Event, opts *Options) *ladderModel {
 	}
 	// A segment lost before its receiver ever sent or received anything
 	// still belongs to that receiver's column: learn who lives where first.
+	for a, id := range opts.Homes {
+		m.owner[a] = id
+	}
 	for i := range events {
 		ev := &events[i]
 		var a tcp.AddrID
@@ -117,6 +132,7 @@ func resolve(events []emulator.Event, opts *Options) *ladderModel {
 		}
 	}
 	for i := range events {
+		m.cur = i
 		m.add(&events[i])
 	}
 	m.settle()
@@ -197,6 +213,7 @@ func (m *ladderModel) push(r row) int {
 	if r.explain != "" {
 		m.toldAt[k] = i
 	}
+	r.idx = m.cur
 	m.rows = append(m.rows, r)
 	return i
 }
@@ -314,14 +331,23 @@ func (m *ladderModel) add(ev *emulator.Event) {
 	}
 }
 
-// flying is the oldest flight of seg with a copy still in the network.
+// flying is the flight of seg an arrival belongs to: the oldest with a
+// copy still in the network. A retransmission looks exactly like the
+// original, so when the original was held back by the network (a fault
+// rule's delay) the first of them not held back is taken: a delay that
+// outlasts the retransmission timer is what makes an old duplicate.
 func (m *ladderModel) flying(seg *emulator.SegmentHeader) *flight {
+	var held *flight
 	for _, fl := range m.flights[*seg] {
-		if fl.pending > 0 {
+		switch {
+		case fl.pending == 0:
+		case !fl.delayed:
 			return fl
+		case held == nil:
+			held = fl
 		}
 	}
-	return nil
+	return held
 }
 
 // arrive places a segment's outcome: delivered, handed out, or lost.
@@ -363,7 +389,7 @@ func (m *ladderModel) arrive(ev *emulator.Event) {
 	}
 	switch ev.Kind {
 	case emulator.KindSegmentDropped:
-		r.text = dropText(ev)
+		r.text = dropText(ev, m.opts.FaultRules)
 	case emulator.KindSegmentExternal:
 		r.text += " (external)"
 	}
@@ -416,8 +442,10 @@ func (m *ladderModel) label(h *emulator.SegmentHeader) string {
 	return b.String()
 }
 
-func dropText(ev *emulator.Event) string {
+func dropText(ev *emulator.Event, rules map[int64]string) string {
 	switch {
+	case ev.Drop == emulator.DropRule && rules[ev.Value] != "":
+		return "lost (rule " + rules[ev.Value] + ")"
 	case ev.Drop == emulator.DropRule && ev.Value != 0:
 		return "lost (fault rule " + strconv.FormatInt(ev.Value, 10) + ")"
 	case ev.Value != 0:
@@ -426,10 +454,22 @@ func dropText(ev *emulator.Event) string {
 	return "lost (" + ev.Drop.String() + ")"
 }
 
+// ruleName is fault rule id's name from Options.FaultRules, else its
+// number.
+func ruleName(id int64, rules map[int64]string) string {
+	if name, ok := rules[id]; ok {
+		return name
+	}
+	return strconv.FormatInt(id, 10)
+}
+
 func callText(ev *emulator.Event) string {
 	s := ev.Call.String() + "()"
 	switch ev.Call {
 	case emulator.CallSend, emulator.CallReceive:
+		if ev.Value == 0 {
+			break // not known (the API does not carry it)
+		}
 		s = ev.Call.String() + "(" + strconv.FormatInt(ev.Value, 10) + ")"
 	}
 	if ev.Err != 0 {
@@ -455,6 +495,9 @@ func (m *ladderModel) settle() {
 		}
 		first := r.fl.outs[0]
 		out := &m.rows[first]
+		if r.idx < m.from && out.idx >= m.from {
+			continue // drawn already as leaving; it arrives on a row of its own
+		}
 		clear := true
 		for k := i + 1; k < first && clear; k++ {
 			b := &m.rows[k]

@@ -115,10 +115,10 @@ func details(ev *emulator.Event, n *names, seqs *seqBases) string {
 		emulator.KindSegmentExternal, emulator.KindSegmentDuplicated, emulator.KindSegmentDelayed:
 		s = segmentText(&ev.Seg, n, seqs)
 		if ev.Kind == emulator.KindSegmentDuplicated || ev.Kind == emulator.KindSegmentDelayed {
-			s += byRule(ev.Value)
+			s += byRule(ev.Value, n.opts.FaultRules)
 		}
 	case emulator.KindSegmentDropped:
-		s = segmentText(&ev.Seg, n, seqs) + " " + dropText(ev)
+		s = segmentText(&ev.Seg, n, seqs) + " " + dropText(ev, n.opts.FaultRules)
 	case emulator.KindTimerArmed:
 		s = ev.Timer.String() + " at " + explain.FormatTime(time.Duration(ev.Value))
 	case emulator.KindTimerFired, emulator.KindTimerCancelled:
@@ -149,9 +149,9 @@ func details(ev *emulator.Event, n *names, seqs *seqBases) string {
 	return s
 }
 
-func byRule(id int64) string {
+func byRule(id int64, rules map[int64]string) string {
 	if id == 0 {
 		return " (path)"
 	}
-	return " (fault rule " + strconv.FormatInt(id, 10) + ")"
+	return " (fault rule " + ruleName(id, rules) + ")"
 }

@@ -121,3 +121,8 @@ func elide(s string, max int) string {
 	head, _, _ := cut(s, max-3)
 	return head + "..."
 }
+
+// Wrap breaks s into lines of at most width terminal cells (a Hangul
+// syllable is two), at spaces where it can: what the ladder does to
+// explanations, for callers that write prose beside a ladder.
+func Wrap(s string, width int) []string { return wrap(s, width) }

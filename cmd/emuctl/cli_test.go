@@ -48,6 +48,21 @@ func TestErrorPathsAndExitCodes(t *testing.T) {
 		{[]string{"path", "set", "e", "--src", "10.0.0.1"}, 2, []string{"[src dst]"}},
 		{[]string{"session", "create", "--set", "nope=1"}, 2, []string{"unknown key", "msl"}},
 		{[]string{"--addr", "127.0.0.1:1", "session", "list"}, 1, []string{"UNAVAILABLE", "is emud running at 127.0.0.1:1?"}},
+		{[]string{"session", "list", "--color", "pink"}, 2, []string{`--color "pink"`}},
+		{[]string{"peer", "attach", "nope", "--host", "192.0.2.1"}, 1, []string{"attach to sessions/nope", "NOT_FOUND"}},
+		{[]string{"peer", "attach", "e", "--host", "10.0.0.2"}, 1, []string{"attach to sessions/e"}},
+		{[]string{"peer", "attach", "e", "-o", "yaml"}, 2, []string{`-o "yaml": want table or json`}},
+		{[]string{"batch", "e"}, 2, []string{`required flag(s) "file" not set`}},
+		{[]string{"demo", "handshake", "-o", "json"}, 2, []string{`-o "json": want table`}},
+		{[]string{"demo", "a", "b"}, 2, []string{"at most one topic"}},
+		{[]string{"shell", "a", "b"}, 2, []string{"at most a session ID"}},
+		{[]string{"shell", "nope"}, 1, []string{"use nope", "NOT_FOUND"}},
+		{[]string{"watch", "nope"}, 1, []string{"NOT_FOUND"}},
+		{[]string{"events", "nope"}, 1, []string{"NOT_FOUND"}},
+		{[]string{"export", "e", "--format", "pdf"}, 2, []string{"pdf"}},
+		{[]string{"fault", "create", "e/r", "--action", "explode"}, 2, []string{"explode"}},
+		{[]string{"endpoint", "listen", "e"}, 2, []string{"SESSION/ID"}},
+		{[]string{"clock", "advance", "nope", "--by", "1s"}, 1, []string{"NOT_FOUND"}},
 	} {
 		r := emuctl(t, a, tc.args...)
 		if r.code != tc.code {
@@ -69,7 +84,7 @@ func TestErrorPathsAndExitCodes(t *testing.T) {
 // tree has an Example (checked in-process: it is the same tree).
 func TestHelpHasExamples(t *testing.T) {
 	t.Parallel()
-	for _, noun := range []string{"session", "endpoint", "clock", "inject", "path", "fault", "partition", "events", "watch"} {
+	for _, noun := range []string{"session", "endpoint", "clock", "inject", "batch", "path", "fault", "partition", "peer", "events", "watch", "export", "demo", "shell"} {
 		r := emuctl(t, "127.0.0.1:1", noun, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "Examples:") || !strings.Contains(r.stdout, "emuctl "+noun) {
 			t.Errorf("%s", r)

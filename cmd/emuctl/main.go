@@ -8,9 +8,10 @@
 //	emuctl watch s1 -o json
 //	emuctl bench lifecycles --duration 10s      # the API's figures (issue 4)
 //
-// Nouns: session, endpoint, clock, inject, path, fault, partition, events,
-// watch, bench, completion. Global flags: --addr (env EMUD_ADDR),
-// -o table|json|yaml, --lang en|ko. Exit codes: 0 ok, 1 error, 2 usage.
+// Nouns: session, endpoint, clock, inject, batch, path, fault, partition,
+// peer, events, watch, export; tools: demo, shell, bench, completion.
+// Global flags: --addr (env EMUD_ADDR), -o table|json|yaml, --lang en|ko,
+// --ladder, --color auto|always|never. Exit codes: 0 ok, 1 error, 2 usage.
 // Each command lives in its own package under cmd/emuctl/ with an options
 // struct and a run function; cmd/emuctl/printer is the one -o printer.
 package main

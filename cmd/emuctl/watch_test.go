@@ -26,8 +26,16 @@ type watcher struct {
 
 func startWatch(t *testing.T, addr string, args ...string) *watcher {
 	t.Helper()
-	w := &watcher{cmd: exec.Command(emuctlBin, append([]string{"watch"}, args...)...), lines: make(chan string, 1000), done: make(chan struct{})}
-	w.cmd.Env = append(os.Environ(), "EMUD_ADDR="+addr, "LANG=C", "GORACE=atexit_sleep_ms=0")
+	cmd := exec.Command(emuctlBin, append([]string{"watch"}, args...)...)
+	cmd.Env = append(os.Environ(), "EMUD_ADDR="+addr, "LANG=C", "GORACE=atexit_sleep_ms=0")
+	return startWatchCmd(t, cmd)
+}
+
+// startWatchCmd starts a long-running emuctl command (its Env set) and
+// collects its output lines.
+func startWatchCmd(t *testing.T, cmd *exec.Cmd) *watcher {
+	t.Helper()
+	w := &watcher{cmd: cmd, lines: make(chan string, 1000), done: make(chan struct{})}
 	w.cmd.Stderr = &w.stderr
 	out, err := w.cmd.StdoutPipe()
 	if err != nil {

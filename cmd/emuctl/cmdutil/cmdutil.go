@@ -34,8 +34,10 @@ type Globals struct {
 	// Ladder draws a command's events as a ladder diagram (--ladder);
 	// Absolute prints its SEQ and ACK as on the wire (--absolute).
 	Ladder, Absolute bool
-	Out              io.Writer
-	ErrOut           io.Writer
+	// Color is --color: "auto", "always" or "never" (see Colorful).
+	Color  string
+	Out    io.Writer
+	ErrOut io.Writer
 }
 
 // OutputsAnnotation, on a command, lists the -o formats it supports when

@@ -12,7 +12,7 @@ import (
 
 // completeTimeout bounds the calls a shell's Tab makes: a daemon that is
 // not there must not hang the prompt.
-const completeTimeout = 500 * time.Millisecond
+const completeTimeout = 2 * time.Second
 
 // CompleteSessions completes the first argument with the daemon's
 // session IDs.

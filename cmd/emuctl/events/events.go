@@ -81,14 +81,15 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	if err != nil {
 		return err
 	}
+	// w is a tabwriter over g.Out: colours and width are g.Out's.
 	return printer.Print(g.Out, g.Output, all, func(w io.Writer) error {
 		switch {
 		case o.Mermaid:
-			return ladder.Mermaid(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+			return ladder.Mermaid(w, all.Events, printer.LadderOptions(g, g.Out))
 		case g.Ladder:
-			return ladder.Draw(w, all.Events, printer.LadderOptions(w, g.Lang, g.Absolute))
+			return ladder.Draw(w, all.Events, printer.LadderOptions(g, g.Out))
 		}
-		return printer.Events(w, all.Events)
+		return printer.Events(w, all.Events, g.Colorful(g.Out))
 	})
 }
 

@@ -73,7 +73,7 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	if err != nil {
 		return err
 	}
-	return write(g.Out, o.Format, all.Events, printer.LadderOptions(g.Out, g.Lang, g.Absolute))
+	return write(g.Out, o.Format, all.Events, printer.LadderOptions(g, g.Out))
 }
 
 func write(w io.Writer, format string, evs []*pb.Event, lo ladder.Options) error {

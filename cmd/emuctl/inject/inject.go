@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
@@ -14,7 +15,14 @@ import (
 
 // Options are `emuctl inject`'s settings.
 type Options struct {
-	Session       string
+	Session    string
+	Segment    Segment
+	ViaNetwork bool
+}
+
+// Segment is a hand-made segment as flags: inject's, and each line
+// `emuctl peer attach` sends.
+type Segment struct {
 	Src, Dst      string
 	Flags         string
 	Seq, Ack      uint32
@@ -24,10 +32,59 @@ type Options struct {
 	WindowScale   uint32
 	SackPermitted bool
 	Data          string
-	ViaNetwork    bool
-	// set records which optional flags were given (an option of 0 is
+	// changed says which optional flags were given (an option of 0 is
 	// still an option).
-	set map[string]bool
+	changed func(name string) bool
+}
+
+// AddFlags defines the segment's flags on f; --src, --dst, --flags and
+// --seq are required.
+func (s *Segment) AddFlags(f *pflag.FlagSet) {
+	f.StringVar(&s.Src, "src", "", "source address, ip:port (required)")
+	f.StringVar(&s.Dst, "dst", "", "destination address, ip:port (required)")
+	f.StringVar(&s.Flags, "flags", "", "control bits, comma-separated: SYN,ACK (required)")
+	f.Uint32Var(&s.Seq, "seq", 0, "SEG.SEQ (required)")
+	f.Uint32Var(&s.Ack, "ack", 0, "SEG.ACK")
+	f.Uint32Var(&s.Window, "win", 65535, "SEG.WND, the window field")
+	f.Uint32Var(&s.UrgentPointer, "urgent-pointer", 0, "SEG.UP")
+	f.Uint32Var(&s.MSS, "mss", 0, "an MSS option with this value")
+	f.Uint32Var(&s.WindowScale, "wscale", 0, "a window scale option with this shift")
+	f.BoolVar(&s.SackPermitted, "sack-permitted", false, "a SACK-permitted option")
+	f.StringVar(&s.Data, "data", "", "the payload, as text")
+	s.changed = func(name string) bool { return f.Changed(name) }
+}
+
+// Build makes the segment from the flags given.
+func (s *Segment) Build() (*pb.Segment, error) {
+	for _, r := range []string{"src", "dst", "flags", "seq"} {
+		if !s.changed(r) {
+			return nil, cmdutil.Usagef("--%s is required", r)
+		}
+	}
+	src, err := cmdutil.ParseAddress("src", s.Src)
+	if err != nil {
+		return nil, err
+	}
+	dst, err := cmdutil.ParseAddress("dst", s.Dst)
+	if err != nil {
+		return nil, err
+	}
+	flags, err := printer.ParseFlags(s.Flags)
+	if err != nil {
+		return nil, cmdutil.Usagef("--flags %q: %v", s.Flags, err)
+	}
+	h := &pb.SegmentHeader{Src: src, Dst: dst, Seq: s.Seq, Ack: s.Ack, Flags: flags, Window: s.Window, UrgentPointer: s.UrgentPointer}
+	mss, wscale := s.changed("mss"), s.changed("wscale")
+	if mss || wscale || s.SackPermitted {
+		h.Options = &pb.SegmentOptions{SackPermitted: s.SackPermitted}
+		if mss {
+			h.Options.Mss = &s.MSS
+		}
+		if wscale {
+			h.Options.WindowScale = &s.WindowScale
+		}
+	}
+	return &pb.Segment{Header: h, Payload: []byte(s.Data)}, nil
 }
 
 // NewCmd is `emuctl inject`.
@@ -56,25 +113,11 @@ ECE, CWR ("none" for none).`,
 			if o.Session, err = cmdutil.SessionName(args[0]); err != nil {
 				return err
 			}
-			o.set = map[string]bool{}
-			for _, f := range []string{"mss", "wscale"} {
-				o.set[f] = cmd.Flags().Changed(f)
-			}
 			return run(cmd.Context(), g, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Src, "src", "", "source address, ip:port (required)")
-	f.StringVar(&o.Dst, "dst", "", "destination address, ip:port (required)")
-	f.StringVar(&o.Flags, "flags", "", "control bits, comma-separated: SYN,ACK (required)")
-	f.Uint32Var(&o.Seq, "seq", 0, "SEG.SEQ (required)")
-	f.Uint32Var(&o.Ack, "ack", 0, "SEG.ACK")
-	f.Uint32Var(&o.Window, "win", 65535, "SEG.WND, the window field")
-	f.Uint32Var(&o.UrgentPointer, "urgent-pointer", 0, "SEG.UP")
-	f.Uint32Var(&o.MSS, "mss", 0, "an MSS option with this value")
-	f.Uint32Var(&o.WindowScale, "wscale", 0, "a window scale option with this shift")
-	f.BoolVar(&o.SackPermitted, "sack-permitted", false, "a SACK-permitted option")
-	f.StringVar(&o.Data, "data", "", "the payload, as text")
+	o.Segment.AddFlags(f)
 	f.BoolVar(&o.ViaNetwork, "via-network", false, "send it into the network from --src instead of delivering it now")
 	for _, r := range []string{"src", "dst", "flags", "seq"} {
 		_ = cmd.MarkFlagRequired(r)
@@ -84,31 +127,12 @@ ECE, CWR ("none" for none).`,
 }
 
 func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
-	src, err := cmdutil.ParseAddress("src", o.Src)
+	seg, err := o.Segment.Build()
 	if err != nil {
 		return err
-	}
-	dst, err := cmdutil.ParseAddress("dst", o.Dst)
-	if err != nil {
-		return err
-	}
-	flags, err := printer.ParseFlags(o.Flags)
-	if err != nil {
-		return cmdutil.Usagef("--flags %q: %v", o.Flags, err)
-	}
-	h := &pb.SegmentHeader{Src: src, Dst: dst, Seq: o.Seq, Ack: o.Ack, Flags: flags, Window: o.Window, UrgentPointer: o.UrgentPointer}
-	if o.set["mss"] || o.set["wscale"] || o.SackPermitted {
-		h.Options = &pb.SegmentOptions{SackPermitted: o.SackPermitted}
-		if o.set["mss"] {
-			h.Options.Mss = &o.MSS
-		}
-		if o.set["wscale"] {
-			h.Options.WindowScale = &o.WindowScale
-		}
 	}
 	r, err := cmdutil.Do(ctx, g, func(ctx context.Context, c pb.EmulatorServiceClient) (*pb.InjectResponse, error) {
-		return c.Inject(ctx, &pb.InjectRequest{Session: o.Session, Segment: &pb.Segment{Header: h, Payload: []byte(o.Data)},
-			ViaNetwork: o.ViaNetwork, Language: g.Lang})
+		return c.Inject(ctx, &pb.InjectRequest{Session: o.Session, Segment: seg, ViaNetwork: o.ViaNetwork, Language: g.Lang})
 	})
 	if err != nil {
 		return err

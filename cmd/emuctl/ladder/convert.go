@@ -32,6 +32,11 @@ type Converter struct {
 	addrs []netip.AddrPort // index: tcp.AddrID; 0 is "no address"
 	addrN map[netip.AddrPort]tcp.AddrID
 	rules map[ruleKey]tcp.Rule
+	homes map[tcp.AddrID]emulator.EndpointID
+	// faults number the fault rules by name (the API names them, the
+	// emulator's events number them); faultNames is the reverse.
+	faults     map[string]int64
+	faultNames map[int64]string
 }
 
 // ruleKey is how the API spells a rule: its citation and its explanation
@@ -43,12 +48,15 @@ type ruleKey struct{ citation, text string }
 // Language of the request that returned them).
 func NewConverter(lang explain.Lang) *Converter {
 	c := &Converter{
-		lang:  lang,
-		ids:   map[string]emulator.EndpointID{},
-		names: map[emulator.EndpointID]string{},
-		addrs: []netip.AddrPort{{}},
-		addrN: map[netip.AddrPort]tcp.AddrID{},
-		rules: map[ruleKey]tcp.Rule{},
+		lang:       lang,
+		ids:        map[string]emulator.EndpointID{},
+		names:      map[emulator.EndpointID]string{},
+		addrs:      []netip.AddrPort{{}},
+		addrN:      map[netip.AddrPort]tcp.AddrID{},
+		rules:      map[ruleKey]tcp.Rule{},
+		homes:      map[tcp.AddrID]emulator.EndpointID{},
+		faults:     map[string]int64{},
+		faultNames: map[int64]string{},
 	}
 	for r := tcp.Rule(1); int(r) < tcp.NumRules; r++ {
 		k := ruleKey{r.Section(), explain.Rule(r, lang)}
@@ -85,6 +93,19 @@ func (c *Converter) Endpoint(id string) emulator.EndpointID {
 	c.names[h] = id
 	return h
 }
+
+// Home records that endpoint id is bound to local address a, so that a
+// segment to it still in flight points at its column (render.Options.Homes).
+func (c *Converter) Home(id string, a *pb.Address) {
+	if h := c.addr(a); h != 0 {
+		c.homes[h] = c.Endpoint(id)
+	}
+}
+
+// Homes are the endpoints' local addresses learnt so far (from Home and
+// from endpoint-created events), for render.Options.Homes. The map is the
+// Converter's: do not modify it.
+func (c *Converter) Homes() map[tcp.AddrID]emulator.EndpointID { return c.homes }
 
 func (c *Converter) addr(a *pb.Address) tcp.AddrID {
 	if a == nil {
@@ -192,7 +213,13 @@ func (c *Converter) event(pe *pb.Event, rest []*pb.Event) (emulator.Event, bool)
 		if ec.GetParent() != "" {
 			ev.Value = int64(c.Endpoint(lastSegment(ec.GetParent())))
 		}
-		c.addr(ec.GetLocal())
+		if h := c.addr(ec.GetLocal()); h != 0 && ec.GetParent() == "" {
+			// A listener's forks share its address: the home stays the
+			// listener's.
+			if _, ok := c.homes[h]; !ok {
+				c.homes[h] = ev.Endpoint
+			}
+		}
 	case *pb.Event_EndpointRemoved:
 		ev.Kind = emulator.KindEndpointRemoved
 	case *pb.Event_Note:
@@ -218,7 +245,21 @@ func (c *Converter) segment(ev *emulator.Event, k emulator.Kind, se *pb.SegmentE
 	ev.Kind = k
 	ev.Seg = c.header(se.GetHeader(), se.GetPayloadLength())
 	ev.Rule = c.rule(se.GetRule(), se.GetExplanation())
+	if name := se.GetFaultRule(); name != "" {
+		id := lastSegment(name)
+		n, ok := c.faults[id]
+		if !ok {
+			n = int64(len(c.faults) + 1)
+			c.faults[id], c.faultNames[n] = n, id
+		}
+		ev.Value = n
+	}
 }
+
+// FaultRules are the fault rules' names by the numbers the converted
+// events carry, for render.Options.FaultRules. The map is the
+// Converter's: do not modify it.
+func (c *Converter) FaultRules() map[int64]string { return c.faultNames }
 
 func (c *Converter) header(h *pb.SegmentHeader, length uint32) emulator.SegmentHeader {
 	out := emulator.SegmentHeader{

@@ -3,10 +3,6 @@ package ladder
 import (
 	"bytes"
 	"io"
-	"os"
-	"strings"
-
-	"github.com/mattn/go-isatty"
 
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/explain"
@@ -22,28 +18,30 @@ type Options struct {
 	// Absolute prints SEQ and ACK as on the wire (default: relative to
 	// each direction's SYN).
 	Absolute bool
-	// Color adds ANSI colours: see Colorful.
+	// Color adds ANSI colours: see cmdutil.Globals.Colorful.
 	Color bool
-}
-
-// Colorful reports whether w deserves colours: a terminal, and NO_COLOR
-// (https://no-color.org) unset or empty.
-func Colorful(w io.Writer) bool {
-	return IsTerminal(w) && os.Getenv("NO_COLOR") == ""
-}
-
-// IsTerminal reports whether w is a terminal.
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	// Width is the ladder's width in cells: see cmdutil.Width. 0 means 80.
+	Width int
+	// Columns orders the ladder's columns by endpoint ID; endpoints not
+	// listed follow in order of appearance.
+	Columns []string
+	// TimeWidth reserves room for times this wide (render.Options).
+	TimeWidth int
+	// Terse leaves out the explanations under transitions (the demos
+	// narrate instead).
+	Terse bool
 }
 
 // RenderOptions are the render package's options for events converted by
-// c: explanations on, 80 columns, the endpoints named by their API IDs.
+// c: explanations on, the endpoints named by their API IDs.
 func (c *Converter) RenderOptions(o Options) render.Options {
+	var cols []emulator.EndpointID
+	for _, id := range o.Columns {
+		cols = append(cols, c.Endpoint(id))
+	}
 	return render.Options{
-		Addrs: c, Names: c.Names(), Lang: c.lang,
-		Explain: true, Color: o.Color, Absolute: o.Absolute,
+		Addrs: c, Names: c.Names(), Lang: c.lang, Homes: c.homes, FaultRules: c.faultNames, Columns: cols,
+		Explain: !o.Terse, Color: o.Color, Absolute: o.Absolute, Width: o.Width, TimeWidth: o.TimeWidth,
 	}
 }
 
@@ -66,85 +64,79 @@ func Mermaid(w io.Writer, evs []*pb.Event, o Options) error {
 	return render.Mermaid(w, c.Events(evs), opts)
 }
 
-// Live draws a growing ladder, for `emuctl watch --ladder`. A ladder's
-// layout depends on every event (a new endpoint adds a column), so each
-// batch redraws it from all events received so far:
+// Live draws a growing ladder, for `emuctl watch --ladder`, the demos and
+// the shell. A ladder's layout depends on every event (a new endpoint adds
+// a column), so:
 //
-//   - on a terminal, the screen is cleared and the whole ladder drawn
-//     again;
-//   - elsewhere (a pipe, a file) output cannot be taken back: only lines
-//     not printed before are written, and the last line is held until more
-//     comes or the watch ends, as it may still grow. When a redraw changes
-//     lines already printed (a new column), the whole ladder is printed
-//     again after a blank line.
+//   - on a terminal that may be cleared (Redraw), the screen is cleared
+//     and the whole ladder drawn again after every batch;
+//   - elsewhere (a pipe, a file, the lines under a prompt) output cannot
+//     be taken back: each batch writes only its own rows, and a new header
+//     line when the layout changed (render.LadderStream). Nothing already
+//     written is written again.
 type Live struct {
-	w       io.Writer
-	o       Options
-	c       *Converter
-	evs     []emulator.Event
-	tty     bool
-	printed []string // lines written so far (piped)
-	held    string   // the last line, not yet written (piped)
+	w      io.Writer
+	o      Options
+	c      *Converter
+	redraw bool
+	stream *render.LadderStream
 }
 
-// NewLive draws on w; tty says whether w is a terminal that can be
-// cleared.
-func NewLive(w io.Writer, o Options, tty bool) *Live {
-	return &Live{w: w, o: o, c: NewConverter(lang(o)), tty: tty}
+// NewLive draws on w; redraw says whether w is a terminal whose screen
+// may be cleared and drawn again.
+func NewLive(w io.Writer, o Options, redraw bool) *Live {
+	c := NewConverter(lang(o))
+	return &Live{w: w, o: o, c: c, redraw: redraw}
 }
 
-// Write adds a batch and redraws.
+// Converter is the converter the ladder's events go through: tell it the
+// endpoints' homes (Converter.Home) before the first Write.
+func (l *Live) Converter() *Converter { return l.c }
+
+// start makes the stream at the first batch, when the converter knows
+// what the options name.
+func (l *Live) start() {
+	if l.stream != nil {
+		return
+	}
+	w := l.w
+	if l.redraw {
+		w = io.Discard // keeps the events; the screen is drawn whole
+	}
+	l.stream = render.NewLadderStream(w, l.c.RenderOptions(l.o))
+}
+
+// Write adds a batch and draws it.
 func (l *Live) Write(evs []*pb.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	l.evs = append(l.evs, l.c.Events(evs)...)
-	var b bytes.Buffer
-	if err := render.Ladder(&b, l.evs, l.c.RenderOptions(l.o)); err != nil {
+	l.start()
+	if err := l.stream.Write(l.c.Events(evs)); err != nil {
 		return err
 	}
-	if l.tty {
-		// Home, clear the screen, draw.
-		_, err := io.WriteString(l.w, "\x1b[H\x1b[2J"+b.String())
-		return err
-	}
-	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
-	last := lines[len(lines)-1]
-	lines = lines[:len(lines)-1]
-	var out strings.Builder
-	if !prefix(l.printed, lines) {
-		if len(l.printed) > 0 {
-			out.WriteString("\n")
-		}
-		l.printed = nil
-	}
-	for _, s := range lines[len(l.printed):] {
-		out.WriteString(s + "\n")
-	}
-	l.printed, l.held = lines, last
-	_, err := io.WriteString(l.w, out.String())
-	return err
-}
-
-// Close writes the line held back.
-func (l *Live) Close() error {
-	if l.tty || l.held == "" {
+	if !l.redraw {
 		return nil
 	}
-	_, err := io.WriteString(l.w, l.held+"\n")
-	l.printed, l.held = append(l.printed, l.held), ""
+	var b bytes.Buffer
+	if err := render.Ladder(&b, l.stream.Events(), l.c.RenderOptions(l.o)); err != nil {
+		return err
+	}
+	// Home, clear the screen, draw.
+	_, err := io.WriteString(l.w, "\x1b[H\x1b[2J"+b.String())
 	return err
 }
 
-// prefix reports whether p is a prefix of s.
-func prefix(p, s []string) bool {
-	if len(p) > len(s) {
-		return false
+// Preview is what Write(evs) would draw next, without drawing it (the
+// rows a redrawing Live would add are the same).
+func (l *Live) Preview(evs []*pb.Event) (string, error) {
+	if len(evs) == 0 {
+		return "", nil
 	}
-	for i := range p {
-		if p[i] != s[i] {
-			return false
-		}
-	}
-	return true
+	l.start()
+	b, err := l.stream.Preview(l.c.Events(evs))
+	return string(b), err
 }
+
+// Close ends the drawing; every row is written already.
+func (l *Live) Close() error { return nil }

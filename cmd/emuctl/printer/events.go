@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -17,12 +18,16 @@ import (
 
 // SinkOptions say how a Sink draws events.
 type SinkOptions struct {
-	// Ladder asks for the ladder diagram instead of one line per event.
-	Ladder bool
-	// Absolute prints the ladder's SEQ and ACK as on the wire.
-	Absolute bool
-	// Lang is the language of the explanations ("en" or "ko").
-	Lang string
+	// Ladder asks for the ladder diagram instead of one line per event,
+	// drawn with LadderOptions.
+	Ladder        bool
+	LadderOptions ladder.Options
+	// Redraw clears the screen and draws the whole ladder after every
+	// batch (a terminal given to the command alone, as watch's is);
+	// otherwise each batch adds only its own rows.
+	Redraw bool
+	// Color colours the event lines' kinds.
+	Color bool
 }
 
 // Sink receives a command's events as they come: a mutating command's
@@ -34,28 +39,38 @@ type Sink interface {
 }
 
 // NewSink is where every command's events are drawn for people: one line
-// per event, or with o.Ladder a live ladder (see ladder.Live), coloured on
-// a terminal unless NO_COLOR is set.
+// per event, or with o.Ladder a live ladder (see ladder.Live).
 func NewSink(w io.Writer, o SinkOptions) Sink {
 	if o.Ladder {
-		return ladder.NewLive(w, LadderOptions(w, o.Lang, o.Absolute), ladder.IsTerminal(w))
+		return ladder.NewLive(w, o.LadderOptions, o.Redraw)
 	}
-	return &lineSink{w: w}
+	return &lineSink{w: w, color: o.Color}
 }
 
-// LadderOptions are the ladder's options for output to w.
-func LadderOptions(w io.Writer, lang string, absolute bool) ladder.Options {
-	return ladder.Options{Lang: lang, Absolute: absolute, Color: ladder.Colorful(w)}
+// SinkFor is NewSink with the global flags' choices for output to w.
+func SinkFor(g *cmdutil.Globals, w io.Writer) Sink {
+	return NewSink(w, SinkOptions{Ladder: g.Ladder, LadderOptions: LadderOptions(g, w), Redraw: cmdutil.IsTerminal(w), Color: g.Colorful(w)})
+}
+
+// LadderOptions are the ladder's options for output to w: the global
+// flags' language, numbering and colours, and w's width.
+func LadderOptions(g *cmdutil.Globals, w io.Writer) ladder.Options {
+	return ladder.Options{Lang: g.Lang, Absolute: g.Absolute, Color: g.Colorful(w), Width: cmdutil.Width(w)}
 }
 
 type lineSink struct {
-	w    io.Writer
-	last string // the explanation printed last
+	w     io.Writer
+	color bool
+	last  string // the explanation printed last
 }
 
 func (s *lineSink) Write(evs []*pb.Event) error {
 	for _, ev := range evs {
-		if _, err := io.WriteString(s.w, s.line(ev)+"\n"); err != nil {
+		line := s.line(ev)
+		if s.color {
+			line = colorLine(line, ev)
+		}
+		if _, err := io.WriteString(s.w, line+"\n"); err != nil {
 			return err
 		}
 	}
@@ -79,11 +94,11 @@ func (s *lineSink) line(ev *pb.Event) string {
 func (s *lineSink) Close() error { return nil }
 
 // Events draws evs with a line Sink: the table output of a mutating call.
-func Events(w io.Writer, evs []*pb.Event) error {
+func Events(w io.Writer, evs []*pb.Event, color bool) error {
 	if len(evs) == 0 {
 		return nil
 	}
-	return NewSink(w, SinkOptions{}).Write(evs)
+	return NewSink(w, SinkOptions{Color: color}).Write(evs)
 }
 
 // KindName is an event kind as emuctl spells it: "state-change".
@@ -144,7 +159,17 @@ func Duration(d *durationpb.Duration) string {
 	if v < time.Second && v > -time.Second {
 		return v.String()
 	}
-	return strconv.FormatFloat(v.Seconds(), 'f', -1, 64) + "s"
+	// Whole seconds and the decimal digits of the rest, from the integer
+	// nanoseconds: a float would print 1.61 s as 1.6099999999999999s.
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	s := strconv.FormatInt(int64(v/time.Second), 10)
+	if frac := int64(v % time.Second); frac != 0 {
+		s += "." + strings.TrimRight(fmt.Sprintf("%09d", frac), "0")
+	}
+	return sign + s + "s"
 }
 
 // EventLine is one event on one line: seq, virtual time, endpoint, kind,
@@ -362,9 +387,9 @@ func Mutation(g *cmdutil.Globals, m proto.Message, summary string, evs []*pb.Eve
 		if len(evs) == 0 {
 			return nil
 		}
-		return ladder.Draw(w, evs, LadderOptions(w, g.Lang, g.Absolute))
+		return ladder.Draw(w, evs, LadderOptions(g, w))
 	}
-	return Events(w, evs)
+	return Events(w, evs, g.Colorful(w))
 }
 
 // ParseKinds reads --kind values (repeatable or comma-separated).
@@ -388,4 +413,57 @@ func EndpointIDs(ss []string) []string {
 		out = append(out, cmdutil.LastSegment(s))
 	}
 	return out
+}
+
+// kindColors are the SGR codes of an event line's kind, in the ladder's
+// palette: new states bold yellow, segments leaving green, losses and
+// errors red, timers blue, calls cyan.
+var kindColors = map[pb.EventKind]string{
+	pb.EventKind_EVENT_KIND_STATE_CHANGE:    "1;33",
+	pb.EventKind_EVENT_KIND_SEGMENT_SENT:    "32",
+	pb.EventKind_EVENT_KIND_SEGMENT_DROPPED: "31",
+	pb.EventKind_EVENT_KIND_ERROR_SIGNALLED: "31",
+	pb.EventKind_EVENT_KIND_TIMER_ARMED:     "34",
+	pb.EventKind_EVENT_KIND_TIMER_FIRED:     "1;34",
+	pb.EventKind_EVENT_KIND_CALL:            "36",
+}
+
+// colorLine colours the kind in an event line (the first occurrence of
+// its name, which follows the seq, time and endpoint columns).
+func colorLine(line string, ev *pb.Event) string {
+	code, ok := kindColors[ev.GetKind()]
+	if !ok {
+		return line
+	}
+	k := KindName(ev.GetKind())
+	i := strings.Index(line, " "+k+" ")
+	if i < 0 && strings.HasSuffix(line, " "+k) {
+		i = len(line) - len(k) - 1
+	}
+	if i < 0 {
+		return line
+	}
+	i++
+	return line[:i] + "\x1b[" + code + "m" + k + "\x1b[0m" + line[i+len(k):]
+}
+
+// SegmentText is a whole segment in RFC 9293's notation with its
+// addresses and its payload's length: what an external peer receives.
+func SegmentText(s *pb.Segment) string {
+	d := header(s.GetHeader())
+	if n := len(s.GetPayload()); n > 0 {
+		d += fmt.Sprintf(" len=%d %q", n, s.GetPayload())
+	}
+	return d
+}
+
+// OperationError is a failed operation of a Batch or of an external
+// peer's send, as FormatError prints a gRPC status: the code, the message
+// and the field it is about.
+func OperationError(e *pb.OperationError) string {
+	s := cmdutil.CodeName(codes.Code(e.GetCode())) + ": " + e.GetMessage()
+	if e.GetField() != "" {
+		s += " (field " + e.GetField() + ")"
+	}
+	return s
 }

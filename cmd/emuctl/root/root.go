@@ -15,17 +15,21 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tcpemu/tcpemu/cmd/emuctl/batch"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/bench"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/clock"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/demo"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/endpoint"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/events"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/export"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/inject"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/net"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/peer"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/run"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/session"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/shell"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/watch"
 )
 
@@ -60,6 +64,8 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 	pf.StringVar(&g.Lang, "lang", cmdutil.DefaultLang(), "language of the explanations: en or ko (default from LC_ALL / LANG)")
 	pf.BoolVar(&g.Ladder, "ladder", false, "draw the events a command returns (and events, watch) as a ladder diagram")
 	pf.BoolVar(&g.Absolute, "absolute", false, "with --ladder: SEQ and ACK as on the wire, not relative to the SYN")
+	pf.StringVar(&g.Color, "color", "auto", "colours: auto (on a terminal, unless NO_COLOR is set), always or never")
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(cmdutil.ColorModes, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(printer.Formats, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "ko"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -79,6 +85,9 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		if g.Lang != "en" && g.Lang != "ko" {
 			return cmdutil.Usagef("--lang %q: want en or ko", g.Lang)
 		}
+		if !slices.Contains(cmdutil.ColorModes, g.Color) {
+			return cmdutil.Usagef("--color %q: want auto, always or never", g.Color)
+		}
 		return nil
 	}
 	b := bench.NewCmd(g)
@@ -96,12 +105,16 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"core", endpoint.NewCmd(g)},
 		{"core", clock.NewCmd(g)},
 		{"core", inject.NewCmd(g)},
+		{"core", batch.NewCmd(g)},
 		{"net", net.NewPathCmd(g)},
 		{"net", net.NewFaultCmd(g)},
 		{"net", net.NewPartitionCmd(g)},
+		{"net", peer.NewCmd(g)},
 		{"observe", events.NewCmd(g)},
 		{"observe", watch.NewCmd(g)},
 		{"observe", export.NewCmd(g)},
+		{"tools", demo.NewCmd(g)},
+		{"tools", shell.NewCmd(g, NewCmd)},
 		{"tools", b},
 		{"tools", run.NewCmd(g)},
 	} {

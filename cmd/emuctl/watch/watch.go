@@ -77,7 +77,7 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		return err
 	}
 	defer done()
-	sink := printer.NewSink(g.Out, printer.SinkOptions{Ladder: g.Ladder, Absolute: g.Absolute, Lang: g.Lang})
+	sink := printer.SinkFor(g, g.Out)
 	defer sink.Close()
 	w := &watcher{g: g, o: o, sink: sink, after: o.After}
 	req := &pb.WatchRequest{Session: o.Session, Kinds: kinds, Endpoints: printer.EndpointIDs(o.Endpoints), Language: g.Lang}
