@@ -131,9 +131,9 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 		}
 		results = append(results, res)
 	}
-	lo := printer.LadderOptions(g.Out, g.Lang, g.Absolute)
+	lo := printer.LadderOptions(g, g.Out)
 	opts := render.VerdictOptions{Verbose: o.Verbose, Ladder: render.Options{
-		Lang: lang, Explain: true, ExplainLines: 3, Color: lo.Color, Absolute: g.Absolute,
+		Lang: lang, Explain: true, ExplainLines: 3, Color: lo.Color, Width: lo.Width, Absolute: g.Absolute,
 	}}
 	if err := render.Verdicts(g.Out, o.Format, results, opts); err != nil {
 		return err
