@@ -1,0 +1,570 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Options configure the embedded store.
+type Options struct {
+	Sync SyncMode
+	// SyncInterval is how long journaled commits may wait before they are
+	// checkpointed into the database with an fsync (SyncBatch's window;
+	// in the other modes it bounds the journal's size). Default 20 ms.
+	SyncInterval time.Duration
+	// SyncRecords checkpoints early once this many commits wait.
+	// Default 4096.
+	SyncRecords int
+	// MaxEventsPerSession bounds the events stored for one session: past
+	// it the oldest chunks are deleted (inputs are kept: replay needs
+	// them). Default 10,000,000.
+	MaxEventsPerSession uint64
+}
+
+func (o Options) withDefaults() Options {
+	if o.SyncInterval <= 0 {
+		o.SyncInterval = 20 * time.Millisecond
+	}
+	if o.SyncRecords <= 0 {
+		o.SyncRecords = 4096
+	}
+	if o.MaxEventsPerSession == 0 {
+		o.MaxEventsPerSession = 10_000_000
+	}
+	return o
+}
+
+// File names inside a data directory.
+const (
+	DBFile      = "tcpemu.db"
+	JournalFile = "journal.wal"
+)
+
+var (
+	bucketMeta     = []byte("meta")
+	bucketSessions = []byte("sessions")
+	keyLSN         = []byte("lsn")
+	keyMeta        = []byte("m")
+	keyState       = []byte("s")
+	bucketInputs   = []byte("i")
+	bucketEvents   = []byte("e")
+)
+
+// Bolt is the embedded store: a write-ahead journal file and a bbolt
+// database in one directory. See Open.
+type Bolt struct {
+	dir  string
+	opts Options
+	db   *bolt.DB
+	j    *journal
+
+	mu      sync.Mutex
+	queue   []*request
+	wake    chan struct{}
+	closed  bool
+	failed  error // sticky: a write or checkpoint failed; nothing more is accepted
+	stopped chan struct{}
+
+	// Owned by the writer goroutine.
+	lsn     uint64            // last journaled
+	pending []*Commit         // journaled, not yet in the database
+	states  map[string]*state // every session's counters
+	since   time.Time         // when the oldest pending commit was journaled
+	buf     []byte
+}
+
+type request struct {
+	c     *Commit // nil: a flush (checkpoint now) request
+	done  chan error
+	flush bool
+}
+
+// OpenReport says what Open found.
+type OpenReport struct {
+	// Replayed is how many journaled commits were moved into the database.
+	Replayed int
+	// Torn is set when the journal ended in damage, which was cut off.
+	Torn *TornTail
+}
+
+// Open opens (creating if needed) the store in dir. The journal's valid
+// commits are checkpointed into the database first; a torn or corrupt
+// journal tail is cut off and described in the report. Open fails when
+// the database cannot be opened (another emud holds it, or its metadata
+// is destroyed): the error says which file and why.
+func Open(dir string, o Options) (*Bolt, *OpenReport, error) {
+	o = o.withDefaults()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("data dir: %w", err)
+	}
+	dbPath := filepath.Join(dir, DBFile)
+	db, err := bolt.Open(dbPath, 0o600, &bolt.Options{
+		Timeout:        time.Second,
+		NoFreelistSync: true,
+		FreelistType:   bolt.FreelistMapType,
+		NoSync:         o.Sync == SyncNone,
+	})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, nil, fmt.Errorf("%s: in use by another process (is another emud running on this data dir?)", dbPath)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("open %s: %w (emud check --data-dir %s tells more)", dbPath, err, dir)
+	}
+	s := &Bolt{
+		dir: dir, opts: o, db: db,
+		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
+		states: make(map[string]*state),
+	}
+	rep, err := s.recoverJournal()
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	go s.writer()
+	return s, rep, nil
+}
+
+// recoverJournal loads the database's counters, then checkpoints the
+// journal's commits that the database does not have yet (those after its
+// LSN) and empties the journal.
+func (s *Bolt) recoverJournal() (*OpenReport, error) {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if v := meta.Get(keyLSN); len(v) == 8 {
+			s.lsn = binary.LittleEndian.Uint64(v)
+		}
+		root, err := tx.CreateBucketIfNotExists(bucketSessions)
+		if err != nil {
+			return err
+		}
+		return root.ForEachBucket(func(k []byte) error {
+			st, err := decodeState(root.Bucket(k).Get(keyState))
+			if err != nil {
+				// A session whose counters are damaged: recount them.
+				st = recount(root.Bucket(k))
+			}
+			s.states[string(k)] = &st
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(s.dir, DBFile), err)
+	}
+	path := filepath.Join(s.dir, JournalFile)
+	payloads, end, torn, err := readJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	rep := &OpenReport{Torn: torn}
+	for i, p := range payloads {
+		lsn, c, err := decodeCommit(p)
+		if err != nil {
+			// Checksummed but undecodable: written by something else.
+			rep.Torn = &TornTail{Path: path, Reason: err.Error()}
+			break
+		}
+		if lsn <= s.lsn {
+			if i > 0 && len(s.pending) > 0 {
+				break // an older commit after newer ones: left over from before a reset
+			}
+			continue // already in the database
+		}
+		s.lsn = lsn
+		s.pending = append(s.pending, c)
+		rep.Replayed++
+	}
+	if s.j, err = openJournal(path, end); err != nil {
+		return nil, err
+	}
+	if err := s.checkpoint(); err != nil {
+		s.j.close()
+		return nil, err
+	}
+	return rep, nil
+}
+
+// Commit journals c; see Store.Commit and SyncMode.
+func (s *Bolt) Commit(c *Commit) error {
+	return s.enqueue(&request{c: c, done: make(chan error, 1)})
+}
+
+// flush checkpoints every pending commit into the database.
+func (s *Bolt) flush() error {
+	return s.enqueue(&request{flush: true, done: make(chan error, 1)})
+}
+
+func (s *Bolt) enqueue(r *request) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.failed != nil {
+		err := s.failed
+		s.mu.Unlock()
+		return err
+	}
+	s.queue = append(s.queue, r)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return <-r.done
+}
+
+// writer is the one goroutine that writes: it takes every queued commit
+// at once, journals them with one write (and one fsync in SyncAlways),
+// answers them, and checkpoints into the database when the interval or
+// the record bound says so — a group commit of whatever arrived while the
+// previous group was being written.
+func (s *Bolt) writer() {
+	defer close(s.stopped)
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-s.wake:
+		case <-timer.C:
+		}
+		s.mu.Lock()
+		batch := s.queue
+		s.queue = nil
+		closing := s.closed
+		s.mu.Unlock()
+
+		err := s.journalGroup(batch)
+		flush := closing
+		for _, r := range batch {
+			flush = flush || r.flush
+		}
+		due := len(s.pending) > 0 && (flush || len(s.pending) >= s.opts.SyncRecords || time.Since(s.since) >= s.opts.SyncInterval)
+		if err == nil && due {
+			err = s.checkpoint()
+		}
+		if err != nil {
+			s.mu.Lock()
+			if s.failed == nil {
+				s.failed = fmt.Errorf("store: %w; the daemon cannot journal any more calls (restart it: recovery keeps every acknowledged call)", err)
+			}
+			s.mu.Unlock()
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+		if closing {
+			s.j.close()
+			return
+		}
+		if len(s.pending) > 0 {
+			timer.Reset(max(0, s.opts.SyncInterval-time.Since(s.since)))
+		}
+	}
+}
+
+// journalGroup appends the group's commits to the journal.
+func (s *Bolt) journalGroup(batch []*request) error {
+	s.buf = s.buf[:0]
+	n := 0
+	for _, r := range batch {
+		if r.c == nil {
+			continue
+		}
+		s.lsn++
+		s.buf = appendFrame(s.buf, encodeCommit(s.lsn, r.c))
+		if len(s.pending) == 0 {
+			s.since = time.Now()
+		}
+		s.pending = append(s.pending, r.c)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if err := s.j.write(s.buf); err != nil {
+		return err
+	}
+	if s.opts.Sync == SyncAlways {
+		return s.j.sync()
+	}
+	return nil
+}
+
+// checkpoint moves the pending commits into the database in one
+// transaction (fsynced unless SyncNone), then empties the journal.
+func (s *Bolt) checkpoint() error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketSessions)
+		for _, c := range s.pending {
+			if err := s.apply(root, c); err != nil {
+				return fmt.Errorf("session %s: %w", c.Session, err)
+			}
+		}
+		return tx.Bucket(bucketMeta).Put(keyLSN, binary.LittleEndian.AppendUint64(nil, s.lsn))
+	})
+	if err != nil {
+		return fmt.Errorf("checkpoint into %s: %w", filepath.Join(s.dir, DBFile), err)
+	}
+	clear(s.pending)
+	s.pending = s.pending[:0]
+	return s.j.reset()
+}
+
+// apply writes one commit into the database.
+func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
+	key := []byte(c.Session)
+	if c.Delete {
+		delete(s.states, c.Session)
+		if root.Bucket(key) == nil {
+			return nil
+		}
+		return root.DeleteBucket(key)
+	}
+	b := root.Bucket(key)
+	st := s.states[c.Session]
+	if b == nil {
+		var err error
+		if b, err = root.CreateBucket(key); err != nil {
+			return err
+		}
+		if _, err = b.CreateBucket(bucketInputs); err != nil {
+			return err
+		}
+		if _, err = b.CreateBucket(bucketEvents); err != nil {
+			return err
+		}
+		st = &state{firstSeq: c.FirstSeq, nextSeq: c.FirstSeq}
+		s.states[c.Session] = st
+	}
+	if c.Meta != nil {
+		if err := b.Put(keyMeta, sealed(c.Meta)); err != nil {
+			return err
+		}
+	}
+	if c.Input != nil {
+		ib := b.Bucket(bucketInputs)
+		ib.FillPercent = 1 // keys only ever grow: pack pages full
+		st.inputs++
+		st.lastTime = c.Time
+		if err := ib.Put(be64(st.inputs), inputValue(c)); err != nil {
+			return err
+		}
+	}
+	if c.Count > 0 {
+		eb := b.Bucket(bucketEvents)
+		eb.FillPercent = 1
+		if err := eb.Put(be64(c.FirstSeq), chunkValue(c.Count, c.Events)); err != nil {
+			return err
+		}
+		st.stored += uint64(c.Count)
+		if err := s.trim(eb, st); err != nil {
+			return err
+		}
+	}
+	st.nextSeq = max(st.nextSeq, c.FirstSeq+uint64(c.Count))
+	return b.Put(keyState, st.value())
+}
+
+// trim deletes a session's oldest event chunks while it stores more than
+// MaxEventsPerSession events, keeping at least the newest chunk.
+func (s *Bolt) trim(eb *bolt.Bucket, st *state) error {
+	if st.stored <= s.opts.MaxEventsPerSession {
+		return nil
+	}
+	cur := eb.Cursor()
+	for k, v := cur.First(); k != nil && st.stored > s.opts.MaxEventsPerSession; k, v = cur.First() {
+		if nk, _ := cur.Next(); nk == nil {
+			break
+		}
+		first := binary.BigEndian.Uint64(k)
+		n := uint64(0)
+		if ch, err := decodeChunk(first, v); err == nil {
+			n = uint64(ch.Count)
+		}
+		if err := eb.Delete(k); err != nil {
+			return err
+		}
+		st.stored -= min(n, st.stored)
+		st.firstSeq = first + n
+	}
+	return nil
+}
+
+// recount rebuilds a session's counters from its records.
+func recount(b *bolt.Bucket) state {
+	var st state
+	if ib := b.Bucket(bucketInputs); ib != nil {
+		if k, v := ib.Cursor().Last(); k != nil {
+			st.inputs = binary.BigEndian.Uint64(k)
+			if in, err := decodeInput(st.inputs, v); err == nil {
+				st.lastTime = in.Time
+				st.nextSeq = in.FirstSeq + uint64(in.Count)
+			}
+		}
+	}
+	if eb := b.Bucket(bucketEvents); eb != nil {
+		first := true
+		_ = eb.ForEach(func(k, v []byte) error {
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return nil
+			}
+			if first {
+				st.firstSeq, first = ch.FirstSeq, false
+			}
+			st.stored += uint64(ch.Count)
+			st.nextSeq = max(st.nextSeq, ch.FirstSeq+uint64(ch.Count))
+			return nil
+		})
+	}
+	return st
+}
+
+// Sessions lists the stored sessions.
+func (s *Bolt) Sessions() ([]Session, error) {
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
+	var out []Session
+	err := s.db.View(func(tx *bolt.Tx) error {
+		root := tx.Bucket(bucketSessions)
+		return root.ForEachBucket(func(k []byte) error {
+			b := root.Bucket(k)
+			meta, err := unseal(b.Get(keyMeta))
+			if err != nil {
+				return &CorruptError{Where: "session " + string(k) + " description", Reason: err.Error()}
+			}
+			st, err := decodeState(b.Get(keyState))
+			if err != nil {
+				st = recount(b)
+			}
+			out = append(out, Session{
+				ID: string(k), Meta: append([]byte(nil), meta...),
+				Inputs: st.inputs, NextSeq: st.nextSeq, FirstSeq: st.firstSeq, LastTime: st.lastTime,
+			})
+			return nil
+		})
+	})
+	return out, err
+}
+
+// Inputs walks a session's inputs; see Store.Inputs.
+func (s *Bolt) Inputs(session string, from uint64, fn func(*Input) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	return s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
+		if b == nil {
+			return nil
+		}
+		eb := b.Bucket(bucketEvents)
+		cur := b.Bucket(bucketInputs).Cursor()
+		for k, v := cur.Seek(be64(max(from, 1))); k != nil; k, v = cur.Next() {
+			idx := binary.BigEndian.Uint64(k)
+			where := fmt.Sprintf("session %s input %d", session, idx)
+			in, err := decodeInput(idx, v)
+			if err != nil {
+				return &CorruptError{Where: where, Reason: err.Error()}
+			}
+			if in.Count > 0 {
+				if ev := eb.Get(be64(in.FirstSeq)); ev != nil {
+					ch, err := decodeChunk(in.FirstSeq, ev)
+					if err != nil {
+						return &CorruptError{Where: where + "'s events", Reason: err.Error()}
+					}
+					if ch.Count != in.Count {
+						return &CorruptError{Where: where + "'s events", Reason: fmt.Sprintf("%d events stored, the input caused %d", ch.Count, in.Count)}
+					}
+					in.Events = ch.Data
+				}
+			}
+			if err := fn(in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Events reads a session's events after a seq; see Store.Events.
+func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
+	if err := s.flush(); err != nil {
+		return nil, err
+	}
+	var out []Chunk
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
+		if b == nil {
+			return nil
+		}
+		cur := b.Bucket(bucketEvents).Cursor()
+		want := after + 1
+		k, v := cur.Seek(be64(want))
+		if k == nil || binary.BigEndian.Uint64(k) > want {
+			// The chunk holding `want` may begin before it.
+			if k == nil {
+				k, v = cur.Last()
+			} else {
+				k, v = cur.Prev()
+			}
+			if k == nil {
+				k, v = cur.First()
+			}
+		}
+		n := 0
+		for ; k != nil && n < max; k, v = cur.Next() {
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return &CorruptError{Where: fmt.Sprintf("session %s events from seq %d", session, binary.BigEndian.Uint64(k)), Reason: err.Error()}
+			}
+			end := ch.FirstSeq + uint64(ch.Count)
+			if end <= want {
+				continue
+			}
+			ch.Data = append([]byte(nil), ch.Data...)
+			out = append(out, ch)
+			n += int(end - max64(want, ch.FirstSeq))
+		}
+		return nil
+	})
+	return out, err
+}
+
+func max64(a, b uint64) uint64 { return max(a, b) }
+
+// Close checkpoints what is pending and closes the files.
+func (s *Bolt) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	s.closed = true
+	r := &request{flush: true, done: make(chan error, 1)}
+	s.queue = append(s.queue, r)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	err := <-r.done
+	<-s.stopped
+	return errors.Join(err, s.db.Close())
+}
+
+// Dir is the data directory.
+func (s *Bolt) Dir() string { return s.dir }
