@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/store"
 )
 
 // Limits bound what one client can make the daemon do. Exceeding one is
@@ -101,6 +102,9 @@ type Options struct {
 	Logger zerolog.Logger
 	// Version is reported in logs.
 	Version string
+	// Store journals every session (see package store); nil keeps
+	// sessions in memory only. Call Recover before serving.
+	Store store.Store
 }
 
 // Server implements tcpemu.v1.EmulatorService.
@@ -109,8 +113,9 @@ type Server struct {
 
 	limits Limits
 	log    zerolog.Logger
-	reg    registry
+	reg    *registry
 	health *health.Server
+	store  store.Store // nil: memory only
 
 	stopping chan struct{} // closed by Shutdown: streams end with UNAVAILABLE
 	stopOnce sync.Once
@@ -122,7 +127,8 @@ func New(o Options) *Server {
 	return &Server{
 		limits:   o.Limits.withDefaults(),
 		log:      o.Logger,
-		reg:      registry{sessions: make(map[string]*session)},
+		reg:      &registry{sessions: make(map[string]*session)},
+		store:    o.Store,
 		health:   health.NewServer(),
 		stopping: make(chan struct{}),
 		wallNow:  time.Now,

@@ -349,6 +349,11 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 		st = &state{firstSeq: c.FirstSeq, nextSeq: c.FirstSeq}
 		s.states[c.Session] = st
 	}
+	if c.Cut > 0 {
+		if err := cut(b, st, c.Cut, c.FirstSeq); err != nil {
+			return err
+		}
+	}
 	if c.Meta != nil {
 		if err := b.Put(keyMeta, sealed(c.Meta)); err != nil {
 			return err
@@ -376,6 +381,26 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 	}
 	st.nextSeq = max(st.nextSeq, c.FirstSeq+uint64(c.Count))
 	return b.Put(keyState, st.value())
+}
+
+// cut removes inputs from index `from` on and events from seq `seq` on.
+func cut(b *bolt.Bucket, st *state, from, seq uint64) error {
+	for _, x := range []struct {
+		name  []byte
+		first uint64
+	}{{bucketInputs, from}, {bucketEvents, seq}} {
+		cur := b.Bucket(x.name).Cursor()
+		for k, _ := cur.Seek(be64(x.first)); k != nil; k, _ = cur.Seek(be64(x.first)) {
+			if err := cur.Delete(); err != nil {
+				return err
+			}
+		}
+	}
+	*st = recount(b)
+	if st.stored == 0 {
+		st.firstSeq, st.nextSeq = seq, seq
+	}
+	return nil
 }
 
 // trim deletes a session's oldest event chunks while it stores more than
@@ -545,6 +570,24 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 }
 
 func max64(a, b uint64) uint64 { return max(a, b) }
+
+// FirstSeq reads a session's counters as of the last checkpoint.
+func (s *Bolt) FirstSeq(session string) (uint64, error) {
+	var first uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
+		if b == nil {
+			return nil
+		}
+		st, err := decodeState(b.Get(keyState))
+		if err != nil {
+			st = recount(b)
+		}
+		first = st.firstSeq
+		return nil
+	})
+	return first, err
+}
 
 // Close checkpoints what is pending and closes the files.
 func (s *Bolt) Close() error {

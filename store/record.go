@@ -62,7 +62,7 @@ func encodeCommit(lsn uint64, c *Commit) []byte {
 	b = appendBytes(b, c.Meta)
 	b = appendBytes(b, c.Input)
 	b = appendBytes(b, c.Events)
-	return b
+	return binary.AppendUvarint(b, c.Cut)
 }
 
 func appendBytes(b, v []byte) []byte {
@@ -87,6 +87,12 @@ func decodeCommit(p []byte) (lsn uint64, c *Commit, err error) {
 		c.Input = nonNil(input)
 	}
 	c.Events = events
+	cut, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.bad = true
+	} else {
+		c.Cut, d.b = cut, d.b[k:]
+	}
 	if d.bad || len(d.b) != 0 {
 		return 0, nil, errors.New("malformed commit")
 	}

@@ -23,7 +23,8 @@ import (
 type Store interface {
 	// Commit journals c and returns once it is durable as the sync mode
 	// promises. Commits of one session must be made in order by one caller
-	// at a time (the server holds the session's lock).
+	// at a time (the server holds the session's lock). The store keeps c
+	// and its slices until they are checkpointed: never change them.
 	Commit(c *Commit) error
 	// Sessions lists every stored session, ordered by ID.
 	Sessions() ([]Session, error)
@@ -36,6 +37,9 @@ type Store interface {
 	// events or the end. The first chunk may begin before after+1: the
 	// caller skips what it does not want.
 	Events(session string, after uint64, max int) ([]Chunk, error)
+	// FirstSeq is the seq of a session's oldest stored event as of the
+	// last checkpoint (events before it were trimmed): cheap, no flush.
+	FirstSeq(session string) (uint64, error)
 	// Close flushes what is pending and releases the files.
 	Close() error
 }
@@ -61,6 +65,11 @@ type Commit struct {
 	Events   []byte
 	// Delete removes the session and everything stored for it.
 	Delete bool
+	// Cut, when not 0, first removes the session's inputs from index Cut
+	// on and its events from seq FirstSeq on — the damaged rest of a
+	// journal that recovery gave up — so that the session's next inputs
+	// follow the last valid one. Such a commit carries no input.
+	Cut uint64
 }
 
 // Session is what the store holds about one session.
