@@ -53,6 +53,16 @@ type RecoveryReport struct {
 	Took                                         time.Duration
 }
 
+// NoteDamage tells Recover that the store lost the newest commits of a
+// session (a torn journal tail), so that its status says so; call it
+// before Recover.
+func (s *Server) NoteDamage(session, detail string) {
+	if s.damage == nil {
+		s.damage = make(map[string]string)
+	}
+	s.damage[session] = detail
+}
+
 // Recover restores every stored session by replaying its journal through
 // the same handlers that applied it, checking each input's status code
 // and events against the journal's. It logs each session that did not
@@ -214,6 +224,9 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 		rec.State = pb.RecoveryState_RECOVERY_STATE_DIVERGED
 		rec.Detail = fmt.Sprintf("replay failed at input %d: %v; the session is read-only", r.index, err)
 		sess.readOnly = rec.Detail
+	case s.damage[ss.ID] != "":
+		rec.State = pb.RecoveryState_RECOVERY_STATE_TRUNCATED
+		rec.Detail = fmt.Sprintf("%s; replayed the %d inputs before it and reproduced their %d events exactly", s.damage[ss.ID], r.inputs, r.evs)
 	default:
 		rec.Detail = fmt.Sprintf("replayed %d inputs and reproduced their %d events exactly", r.inputs, r.evs)
 	}

@@ -115,7 +115,8 @@ type Server struct {
 	log    zerolog.Logger
 	reg    *registry
 	health *health.Server
-	store  store.Store // nil: memory only
+	store  store.Store       // nil: memory only
+	damage map[string]string // NoteDamage's notes, for Recover
 
 	stopping chan struct{} // closed by Shutdown: streams end with UNAVAILABLE
 	stopOnce sync.Once

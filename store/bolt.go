@@ -464,7 +464,7 @@ func (s *Bolt) Sessions() ([]Session, error) {
 		return nil, err
 	}
 	var out []Session
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketSessions)
 		return root.ForEachBucket(func(k []byte) error {
 			b := root.Bucket(k)
@@ -491,7 +491,7 @@ func (s *Bolt) Inputs(session string, from uint64, fn func(*Input) error) error 
 	if err := s.flush(); err != nil {
 		return err
 	}
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
 		if b == nil {
 			return nil
@@ -531,7 +531,7 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 		return nil, err
 	}
 	var out []Chunk
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
 		if b == nil {
 			return nil
@@ -571,10 +571,13 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 
 func max64(a, b uint64) uint64 { return max(a, b) }
 
-// FirstSeq reads a session's counters as of the last checkpoint.
+// FirstSeq reads a session's oldest stored seq.
 func (s *Bolt) FirstSeq(session string) (uint64, error) {
+	if err := s.flush(); err != nil {
+		return 0, err
+	}
 	var first uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
 		if b == nil {
 			return nil
@@ -611,3 +614,15 @@ func (s *Bolt) Close() error {
 
 // Dir is the data directory.
 func (s *Bolt) Dir() string { return s.dir }
+
+// view is db.View that turns a panic into a CorruptError: bbolt panics on
+// some kinds of page damage, and a damaged file must be reported, not
+// take the daemon down.
+func (s *Bolt) view(fn func(*bolt.Tx) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &CorruptError{Where: filepath.Join(s.dir, DBFile), Reason: fmt.Sprintf("damaged page: %v", p)}
+		}
+	}()
+	return s.db.View(fn)
+}

@@ -37,6 +37,10 @@ type TornTail struct {
 	Offset  int64
 	Dropped int64
 	Reason  string
+	// Session is the session the first dropped frame belonged to, when its
+	// header and the start of its payload survived ("" if unknown): that
+	// session lost its last commit(s).
+	Session string
 }
 
 func (t *TornTail) String() string {
@@ -73,7 +77,7 @@ func readJournal(path string) (payloads [][]byte, end int64, torn *TornTail, err
 				continue
 			}
 		}
-		torn = &TornTail{Path: path, Offset: int64(off), Dropped: int64(len(data) - off), Reason: reason}
+		torn = &TornTail{Path: path, Offset: int64(off), Dropped: int64(len(data) - off), Reason: reason, Session: tornSession(data[off:])}
 		break
 	}
 	return payloads, int64(off), torn, nil
@@ -134,3 +138,22 @@ func (j *journal) reset() error {
 }
 
 func (j *journal) close() error { return j.f.Close() }
+
+// tornSession reads the session ID at the start of a damaged frame's
+// payload, if enough of it is there to be plausible.
+func tornSession(frame []byte) string {
+	if len(frame) < frameHeader+9 {
+		return ""
+	}
+	d := decoder{b: frame[frameHeader+9:]} // after the LSN and the flags
+	id := d.bytes()
+	if d.bad || len(id) == 0 || len(id) > 63 {
+		return ""
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return ""
+		}
+	}
+	return string(id)
+}

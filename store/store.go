@@ -37,8 +37,8 @@ type Store interface {
 	// events or the end. The first chunk may begin before after+1: the
 	// caller skips what it does not want.
 	Events(session string, after uint64, max int) ([]Chunk, error)
-	// FirstSeq is the seq of a session's oldest stored event as of the
-	// last checkpoint (events before it were trimmed): cheap, no flush.
+	// FirstSeq is the seq of a session's oldest stored event (events
+	// before it were trimmed).
 	FirstSeq(session string) (uint64, error)
 	// Close flushes what is pending and releases the files.
 	Close() error

@@ -208,13 +208,13 @@ func serve(o options, log zerolog.Logger) error {
 		}
 		defer stopPprof()
 	}
-	st, err := openStore(o.store, log)
+	st, torn, err := openStore(o.store, log)
 	if err != nil {
 		lis.Close()
 		return err
 	}
 	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion(), Store: st})
-	if err := recoverSessions(srv, st, log); err != nil {
+	if err := recoverSessions(srv, st, torn, log); err != nil {
 		lis.Close()
 		return err
 	}

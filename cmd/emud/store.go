@@ -51,41 +51,46 @@ func defaultDataDir() (string, error) {
 }
 
 // openStore opens the store the flags ask for; nil for --store memory.
-func openStore(o storeOptions, log zerolog.Logger) (store.Store, error) {
+// A torn journal tail is logged and returned, to be noted in the status of
+// the session it belonged to.
+func openStore(o storeOptions, log zerolog.Logger) (store.Store, *store.TornTail, error) {
 	switch o.kind {
 	case "memory":
 		log.Info().Msg("store: memory: sessions are lost when emud stops")
-		return nil, nil
+		return nil, nil, nil
 	case "disk":
 	default:
-		return nil, fmt.Errorf("--store %q: want disk or memory", o.kind)
+		return nil, nil, fmt.Errorf("--store %q: want disk or memory", o.kind)
 	}
 	mode, err := store.ParseSyncMode(o.sync)
 	if err != nil {
-		return nil, fmt.Errorf("--sync: %w", err)
+		return nil, nil, fmt.Errorf("--sync: %w", err)
 	}
 	dir := o.dataDir
 	if dir == "" {
 		if dir, err = defaultDataDir(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	st, rep, err := store.Open(dir, store.Options{Sync: mode, SyncInterval: o.interval, SyncRecords: o.syncRecord, MaxEventsPerSession: o.maxEvents})
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return nil, nil, fmt.Errorf("store: %w", err)
 	}
 	if rep.Torn != nil {
-		log.Warn().Str("damage", rep.Torn.String()).
+		log.Warn().Str("damage", rep.Torn.String()).Str("session", rep.Torn.Session).
 			Msg("store: the journal's tail was torn or corrupt (a power cut mid-write?); recovered to the last valid record, the octets after it are gone")
 	}
 	log.Info().Str("data_dir", dir).Str("sync", mode.String()).Int("journal_records_moved", rep.Replayed).Msg("store: opened")
-	return st, nil
+	return st, rep.Torn, nil
 }
 
 // recoverSessions restores the stored sessions and logs how it went.
-func recoverSessions(srv *server.Server, st store.Store, log zerolog.Logger) error {
+func recoverSessions(srv *server.Server, st store.Store, torn *store.TornTail, log zerolog.Logger) error {
 	if st == nil {
 		return nil
+	}
+	if torn != nil && torn.Session != "" {
+		srv.NoteDamage(torn.Session, "the journal's tail was torn (a power cut mid-write?): this session's newest journaled call(s) were lost: "+torn.String())
 	}
 	rep, err := srv.Recover()
 	if err != nil {
