@@ -53,7 +53,7 @@ func scriptOp(ctx context.Context, c pb.EmulatorServiceClient, session string, i
 	case 0:
 		r, err := c.Batch(ctx, &pb.BatchRequest{Session: s, Operations: []*pb.BatchOperation{
 			{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{Parent: s, EndpointId: client, Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1000+k%60000))}}}},
-			{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: ep(client), Remote: addr("10.0.0.2", 80), Data: []byte("req " + client)}}},
+			{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: ep(client), Remote: addr("10.0.0.2", 80), Data: []byte("req " + session + "/" + client)}}},
 		}})
 		return r.GetEvents(), err
 	case 1:
