@@ -2,7 +2,12 @@ package server
 
 import (
 	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
 	"net"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +19,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	bolt "go.etcd.io/bbolt"
+
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 	"github.com/tcpemu/tcpemu/store"
 )
@@ -24,12 +31,18 @@ type durable struct {
 	*harness
 	st  *store.Bolt
 	dir string
+	so  store.Options
 	rep *RecoveryReport
 }
 
 func startDurable(t *testing.T, dir string, lim Limits) *durable {
 	t.Helper()
-	st, _, err := store.Open(dir, store.Options{})
+	return startDurableWith(t, dir, lim, store.Options{})
+}
+
+func startDurableWith(t *testing.T, dir string, lim Limits, so store.Options) *durable {
+	t.Helper()
+	st, _, err := store.Open(dir, so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +61,7 @@ func startDurable(t *testing.T, dir string, lim Limits) *durable {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	d := &durable{harness: &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}, st: st, dir: dir, rep: rep}
+	d := &durable{harness: &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}, st: st, dir: dir, so: so, rep: rep}
 	t.Cleanup(func() {
 		cancel()
 		d.stop()
@@ -67,7 +80,7 @@ func (d *durable) stop() {
 func (d *durable) restart(t *testing.T, lim Limits) *durable {
 	t.Helper()
 	d.stop()
-	return startDurable(t, d.dir, lim)
+	return startDurableWith(t, d.dir, lim, d.so)
 }
 
 // allEvents lists a session's whole log with explanations in Korean.
@@ -145,5 +158,169 @@ func TestRestartRestoresSessionsExactly(t *testing.T) {
 	}
 	if getBefore.GetPending() == 0 {
 		t.Fatal("the story left no timer pending: the test proves less than it says")
+	}
+}
+
+// An external peer's claim decides later calls (CreateEndpoint on a host
+// it plays fails), so claims, sends and releases are journaled: replay
+// takes the same turns and reproduces the log.
+func TestPeerClaimsSendsAndReleasesReplayExactly(t *testing.T) {
+	d := startDurable(t, t.TempDir(), Limits{})
+	c, ctx := d.c, d.ctx
+	must[*pb.Session](t)(c.CreateSession(ctx, &pb.CreateSessionRequest{SessionId: "p", Session: &pb.Session{FixedIsn: proto.Uint32(100)}}))
+	must[*pb.CreateEndpointResponse](t)(c.CreateEndpoint(ctx, &pb.CreateEndpointRequest{Parent: "sessions/p", EndpointId: "srv", Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", 80)}}))
+	must[*pb.ListenResponse](t)(c.Listen(ctx, &pb.ListenRequest{Name: "sessions/p/endpoints/srv"}))
+	pctx, cancel := context.WithCancel(ctx)
+	stream := must[pb.EmulatorService_AttachExternalPeerClient](t)(c.AttachExternalPeer(pctx))
+	if err := stream.Send(&pb.AttachExternalPeerRequest{Message: &pb.AttachExternalPeerRequest_Attach{
+		Attach: &pb.ExternalPeerAttach{Session: "sessions/p", Hosts: []string{"192.0.2.7"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	must[*pb.AttachExternalPeerResponse](t)(stream.Recv())
+	_, err := c.CreateEndpoint(ctx, &pb.CreateEndpointRequest{Parent: "sessions/p", EndpointId: "x", Endpoint: &pb.Endpoint{Local: addr("192.0.2.7", 1)}})
+	wantCode(t, err, codes.AlreadyExists)
+	syn := &pb.Segment{Header: &pb.SegmentHeader{Src: addr("192.0.2.7", 5000), Dst: addr("10.0.0.1", 80), Seq: 7, Flags: &pb.Flags{Syn: true}, Window: 1000}}
+	if err := stream.Send(&pb.AttachExternalPeerRequest{Message: &pb.AttachExternalPeerRequest_Send{Send: &pb.ExternalPeerSend{Id: 1, Segment: syn}}}); err != nil {
+		t.Fatal(err)
+	}
+	for m := must[*pb.AttachExternalPeerResponse](t)(stream.Recv()); m.GetSent() == nil; m = must[*pb.AttachExternalPeerResponse](t)(stream.Recv()) {
+	}
+	cancel() // the peer goes: its claim is released
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		_, err = c.CreateEndpoint(ctx, &pb.CreateEndpointRequest{Parent: "sessions/p", EndpointId: "x", Endpoint: &pb.Endpoint{Local: addr("192.0.2.7", 1)}})
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("CreateEndpoint after the peer left: %v", err)
+	}
+	before := allEvents(t, d.harness, "sessions/p")
+	d = d.restart(t, Limits{})
+	if d.rep.Exact != 1 {
+		t.Fatalf("recovery %+v, want the session exact", d.rep)
+	}
+	after := allEvents(t, d.harness, "sessions/p")
+	if len(after) != len(before) || len(before) < 5 {
+		t.Fatalf("%d events after restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		if !proto.Equal(before[i], after[i]) {
+			t.Fatalf("event %d differs after restart", i)
+		}
+	}
+}
+
+// The store keeps at most a bound of events per session: older calls'
+// events are deleted first (whole calls), GetSession says where the log now begins,
+// and a reader asking for what was deleted gets OUT_OF_RANGE naming the
+// range and where to resume — across a restart too.
+func TestStoreBoundTrimsOldestEventsAndSaysWhat(t *testing.T) {
+	lim := Limits{MaxLogEvents: 8, MaxEventsPerCall: 8} // memory keeps 16 to 32
+	d := startDurableWith(t, t.TempDir(), lim, store.Options{MaxEventsPerSession: 40})
+	story(t, d.harness, "a")
+	for restarted := range 2 {
+		s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"}))
+		if s.FirstEventSeq <= 1 || s.LastEventSeq-s.FirstEventSeq+1 > 40 {
+			t.Fatalf("first %d last %d: want the oldest trimmed, at most the newest 40 kept", s.FirstEventSeq, s.LastEventSeq)
+		}
+		stream := must[pb.EmulatorService_WatchClient](t)(d.c.Watch(d.ctx, &pb.WatchRequest{Session: "sessions/a"}))
+		_, err := stream.Recv()
+		st := wantCode(t, err, codes.OutOfRange)
+		want := fmt.Sprintf("trimmed by the store's bound on events per session (emud --max-stored-events); the oldest available is seq %d (resume with after_seq %d)", s.FirstEventSeq, s.FirstEventSeq-1)
+		if !strings.Contains(st.Message(), want) {
+			t.Fatalf("restarted %d: message %q lacks %q", restarted, st.Message(), want)
+		}
+		resp := must[*pb.ListEventsResponse](t)(d.c.ListEvents(d.ctx, &pb.ListEventsRequest{Parent: "sessions/a", AfterSeq: s.FirstEventSeq - 1, PageSize: 1000}))
+		if len(resp.Events) != int(s.LastEventSeq-s.FirstEventSeq+1) || resp.Events[0].Seq != s.FirstEventSeq {
+			t.Fatalf("restarted %d: listed %d events from seq %d, want %d..%d", restarted, len(resp.Events), resp.Events[0].GetSeq(), s.FirstEventSeq, s.LastEventSeq)
+		}
+		d = d.restart(t, lim)
+	}
+}
+
+// A session with a ttl is deleted, with its stored journal, once no call
+// has changed it for that long; reads do not keep it alive.
+func TestTTLExpiresIdleSessionsAndTheirJournal(t *testing.T) {
+	d := startDurable(t, t.TempDir(), Limits{})
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	d.srv.wallNow = func() time.Time { return now }
+	must[*pb.Session](t)(d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{SessionId: "short", Session: &pb.Session{Ttl: durationpb.New(time.Hour)}}))
+	must[*pb.Session](t)(d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{SessionId: "forever"}))
+	now = now.Add(50 * time.Minute)
+	must[*pb.CreateEndpointResponse](t)(d.c.CreateEndpoint(d.ctx, &pb.CreateEndpointRequest{Parent: "sessions/short", EndpointId: "e", Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", 1)}}))
+	s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/short"}))
+	if got, want := s.GetExpireTime().AsTime(), now.Add(time.Hour); !got.Equal(want) {
+		t.Fatalf("expire_time %v, want %v (an hour after the last change)", got, want)
+	}
+	if gone := d.srv.ExpireSessions(now.Add(59 * time.Minute)); len(gone) != 0 {
+		t.Fatalf("expired %v before its ttl", gone)
+	}
+	if gone := d.srv.ExpireSessions(now.Add(61 * time.Minute)); len(gone) != 1 || gone[0] != "short" {
+		t.Fatalf("expired %v, want [short]", gone)
+	}
+	_, err := d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/short"})
+	wantCode(t, err, codes.NotFound)
+	d = d.restart(t, Limits{})
+	list := must[*pb.ListSessionsResponse](t)(d.c.ListSessions(d.ctx, &pb.ListSessionsRequest{}))
+	if len(list.Sessions) != 1 || list.Sessions[0].Name != "sessions/forever" {
+		t.Fatalf("after restart %v, want only sessions/forever", list.Sessions)
+	}
+}
+
+// When replay does not reproduce the journal (here: a journaled event
+// altered, checksum and all, as a bug in a new emud version would look),
+// the session is not served as if nothing happened: its status says
+// DIVERGED and where, calls that would change it fail, and its journaled
+// history can still be read in full.
+func TestDivergedReplayMakesSessionReadOnlyWithHistory(t *testing.T) {
+	d := startDurable(t, t.TempDir(), Limits{})
+	story(t, d.harness, "a")
+	before := allEvents(t, d.harness, "sessions/a")
+	d.stop()
+	alterStoredEvent(t, d.dir, "a", 10)
+	d = startDurable(t, d.dir, Limits{})
+	s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"}))
+	if r := s.Recovery; r.GetState() != pb.RecoveryState_RECOVERY_STATE_DIVERGED || !strings.Contains(r.GetDetail(), "event seq 11 differs") {
+		t.Fatalf("recovery %v, want DIVERGED at event seq 11", r)
+	}
+	_, err := d.c.Advance(d.ctx, &pb.AdvanceRequest{Session: "sessions/a", Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}})
+	if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), "read-only") {
+		t.Fatalf("message %q", st.Message())
+	}
+	after := allEvents(t, d.harness, "sessions/a")
+	if len(after) != len(before) || s.LastEventSeq != uint64(len(before)) {
+		t.Fatalf("history of %d events (last seq %d), want all %d journaled", len(after), s.LastEventSeq, len(before))
+	}
+}
+
+// alterStoredEvent changes the Value of a session's event with core seq
+// `seq` in the store's database and reseals its chunk, as a store that
+// recorded something else would hold it. It knows the store's layout
+// (sessions/{id}/e/{first seq}: CRC-32C, count, events).
+func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, store.DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		eb := tx.Bucket([]byte("sessions")).Bucket([]byte(session)).Bucket([]byte("e"))
+		c := eb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			first, count := binary.BigEndian.Uint64(k), uint64(binary.LittleEndian.Uint32(v[4:]))
+			if seq < first || seq >= first+count {
+				continue
+			}
+			nv := append([]byte(nil), v...)
+			nv[8+(seq-first)*eventSize+47] ^= 1 // the Value field
+			binary.LittleEndian.PutUint32(nv, crc32.Checksum(nv[4:], crc32.MakeTable(crc32.Castagnoli)))
+			return eb.Put(append([]byte(nil), k...), nv)
+		}
+		return fmt.Errorf("no stored event seq %d", seq)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -17,7 +17,12 @@ import (
 // the wanted events fails with OUT_OF_RANGE naming the trimmed range.
 func (s *session) window(after uint64, n int) ([]emulator.Event, error) {
 	from := after // the core seq of API seq after+1
-	if !s.durable || from >= s.em.FirstSeq() || from >= s.em.NextSeq() {
+	switch {
+	case s.frozenNext > 0:
+		if from >= s.frozenNext {
+			return nil, nil
+		}
+	case !s.durable || from >= s.em.FirstSeq() || from >= s.em.NextSeq():
 		return s.em.EventsN(coreAfter(after), n), nil
 	}
 	chunks, err := s.store.Events(s.id, coreAfter(after), n)

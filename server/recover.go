@@ -211,7 +211,7 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 	case r.mismatch != "":
 		rec.State = pb.RecoveryState_RECOVERY_STATE_DIVERGED
 		rec.Detail = "replay of the journal did not reproduce it: " + r.mismatch + "; the session is read-only, its journaled history can still be read"
-		sess.readOnly = rec.Detail
+		sess.readOnly, sess.frozenNext = rec.Detail, ss.NextSeq
 	case errors.As(err, &ce):
 		rec.State = pb.RecoveryState_RECOVERY_STATE_TRUNCATED
 		lost := ss.Inputs - last
@@ -222,8 +222,8 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 		}
 	case err != nil:
 		rec.State = pb.RecoveryState_RECOVERY_STATE_DIVERGED
-		rec.Detail = fmt.Sprintf("replay failed at input %d: %v; the session is read-only", r.index, err)
-		sess.readOnly = rec.Detail
+		rec.Detail = fmt.Sprintf("replay failed at input %d: %v; the session is read-only, its journaled history can still be read", r.index, err)
+		sess.readOnly, sess.frozenNext = rec.Detail, ss.NextSeq
 	case s.damage[ss.ID] != "":
 		rec.State = pb.RecoveryState_RECOVERY_STATE_TRUNCATED
 		rec.Detail = fmt.Sprintf("%s; replayed the %d inputs before it and reproduced their %d events exactly", s.damage[ss.ID], r.inputs, r.evs)

@@ -94,6 +94,7 @@ type session struct {
 	readOnly   string              // why nothing may change the session any more ("" if it may)
 	replay     *replayState        // set while recovery replays the journal
 	recovery   *pb.SessionRecovery // what the last start found; nil if created since
+	frozenNext uint64              // diverged: the journal's next seq; its history is read from the store
 	ttl        time.Duration       // expire after this long without a change (0: never)
 	lastChange time.Time           // wall time of the last journaled change (or creation)
 	nextPeer   uint64              // number of the next attached external peer
@@ -324,7 +325,12 @@ func (s *session) status(rec *endpointRec) *emulator.Status {
 }
 
 // lastSeq is the API seq of the newest event (0 if none yet).
-func (s *session) lastSeq() uint64 { return s.em.NextSeq() }
+func (s *session) lastSeq() uint64 {
+	if s.frozenNext > 0 {
+		return s.frozenNext
+	}
+	return s.em.NextSeq()
+}
 
 // toProto is GetSession's view.
 func (s *session) toProto() *pb.Session {
