@@ -247,6 +247,15 @@ func (s *Session) Status(id EndpointID) (Status, error) {
 	return st, nil
 }
 
+// State is an endpoint's state: Status without building the report.
+func (s *Session) State(id EndpointID) (tcp.State, error) {
+	ep, err := s.lookup(id)
+	if err != nil {
+		return tcp.Closed, err
+	}
+	return ep.State(), nil
+}
+
 // Endpoints lists the endpoints the session still has records of, by ID.
 func (s *Session) Endpoints() []EndpointID {
 	ids := make([]EndpointID, 0, s.eps.len())
@@ -273,6 +282,10 @@ func (s *Session) InjectVia(src, dst netip.AddrPort, seg tcp.Segment) ([]Event, 
 func (s *Session) inject(src, dst netip.AddrPort, seg tcp.Segment, deliver func(*tcp.Segment)) ([]Event, error) {
 	if !src.IsValid() || !dst.IsValid() {
 		return nil, fmt.Errorf("inject %v → %v: %w: need ip:port on both ends", src, dst, ErrInvalidAddress)
+	}
+	if len(seg.Payload) > tcp.MaxPayload {
+		return nil, fmt.Errorf("inject %v → %v: %w: %d octets of payload, a segment carries at most %d (IPv4's 16-bit total length)",
+			src, dst, ErrInvalidSegment, len(seg.Payload), tcp.MaxPayload)
 	}
 	seg.Src, seg.Dst = s.intern(src), s.intern(dst)
 	seg.Payload = append([]byte(nil), seg.Payload...)

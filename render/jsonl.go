@@ -80,7 +80,7 @@ type JSONSegment struct {
 	Ack    uint32  `json:"ack"`
 	RelSeq *uint32 `json:"rel_seq,omitempty"`
 	RelAck *uint32 `json:"rel_ack,omitempty"`
-	Len    uint32  `json:"len"`
+	Len    uint16  `json:"len"`
 	Window uint16  `json:"window"`
 	Flags  string  `json:"flags"`
 	MSS    uint16  `json:"mss,omitempty"`

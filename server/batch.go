@@ -72,12 +72,12 @@ func (p parser) batchOperation(o *pb.BatchOperation) (string, batchStep, error) 
 	switch o := o.GetOperation().(type) {
 	case *pb.BatchOperation_CreateEndpoint:
 		cmd, err := p.createEndpoint(o.CreateEndpoint)
-		return "create_endpoint", func(s *session, _ eventOpts) (*pb.BatchResult, []*pb.Event, error) {
-			r, err := s.createEndpoint(cmd, p.limits)
-			if err != nil {
+		return "create_endpoint", func(s *session, eo eventOpts) (*pb.BatchResult, []*pb.Event, error) {
+			rec, err := s.bindEndpoint(cmd, p.limits)
+			if err != nil || eo.noResult {
 				return nil, nil, err
 			}
-			return &pb.BatchResult{Result: &pb.BatchResult_CreateEndpoint{CreateEndpoint: r}}, takeEvents(&r.Events), nil
+			return &pb.BatchResult{Result: &pb.BatchResult_CreateEndpoint{CreateEndpoint: createdView(rec)}}, nil, nil
 		}, err
 	case *pb.BatchOperation_DeleteEndpoint:
 		cmd, err := p.endpoint(o.DeleteEndpoint.GetName(), "")
@@ -261,12 +261,6 @@ func eventsOf[R eventer](r R) []*pb.Event {
 	return evs
 }
 
-func takeEvents(p *[]*pb.Event) []*pb.Event {
-	evs := *p
-	*p = nil
-	return evs
-}
-
 // result is a step's outcome: the wrapped result on success; on failure
 // no result, but the events (a failed TCP call records its call event).
 func result[R any](r R, err error, wrap func() *pb.BatchResult, evs []*pb.Event) (*pb.BatchResult, []*pb.Event, error) {
@@ -278,7 +272,7 @@ func result[R any](r R, err error, wrap func() *pb.BatchResult, evs []*pb.Event)
 
 // batch applies the steps in order and stops at the first failure.
 func (s *session) batch(cmd batchCmd, eo eventOpts) *pb.BatchResponse {
-	eo.omit = cmd.omit
+	eo.omit, eo.noResult = cmd.omit, cmd.noResults
 	if !cmd.kinds.any {
 		eo.kinds = &cmd.kinds
 	}

@@ -49,3 +49,18 @@ func BenchmarkBatchLifecycles(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lifecycles/s")
 }
+
+// BenchmarkUnaryGetSession is the trivial read emuctl bench unary compares
+// with a bare echo server, in-process over bufconn: client and server
+// costs together, for comparing the server's share between changes.
+func BenchmarkUnaryGetSession(b *testing.B) {
+	h := newHarness(&testing.T{}, Limits{})
+	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
+	req := &pb.GetSessionRequest{Name: "sessions/bench"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.c.GetSession(h.ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

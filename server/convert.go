@@ -376,8 +376,11 @@ func segmentFromProto(s *pb.Segment, field string, maxPayload int, v *violations
 	if h.GetUrgentPointer() > math.MaxUint16 {
 		v.add(field+".header.urgent_pointer", "must be at most 65535, got %d", h.GetUrgentPointer())
 	}
-	if len(s.GetPayload()) > maxPayload {
-		v.add(field+".payload", "%d octets is more than the server's limit of %d", len(s.GetPayload()), maxPayload)
+	switch n := len(s.GetPayload()); {
+	case n > maxPayload:
+		v.add(field+".payload", "%d octets is more than the server's limit of %d", n, maxPayload)
+	case n > tcp.MaxPayload:
+		v.add(field+".payload", "%d octets: a TCP segment carries at most %d (IPv4's 16-bit total length)", n, tcp.MaxPayload)
 	}
 	seg = tcp.Segment{
 		Seq: seqnum.Value(h.GetSeq()), Ack: seqnum.Value(h.GetAck()),
@@ -410,6 +413,9 @@ type eventOpts struct {
 	lang  explain.Lang
 	omit  bool     // leave rule and explanation texts empty
 	kinds *kindSet // convert only these (a Batch's filter); nil: all
+	// noResult: a Batch with omit_results, whose operations need not
+	// build their results' resource views.
+	noResult bool
 }
 
 func (eo eventOpts) rule(r tcp.Rule) (citation, text string) {
@@ -555,7 +561,7 @@ func segmentEventToProto(ev *emulator.Event, src eventSource, rule, text string)
 		mss := uint32(h.MSS)
 		hdr.Options = &pb.SegmentOptions{Mss: &mss}
 	}
-	return &pb.SegmentEvent{Header: hdr, PayloadLength: h.Len, SegLen: h.SegLen(), Rule: rule, Explanation: text}
+	return &pb.SegmentEvent{Header: hdr, PayloadLength: uint32(h.Len), SegLen: h.SegLen(), Rule: rule, Explanation: text}
 }
 
 // endpointToProto is GetEndpoint's view: the record, the emulator's

@@ -115,6 +115,20 @@ func (s *Server) Abort(_ context.Context, req *pb.AbortRequest) (*pb.AbortRespon
 // Session methods. Each runs with the session's lock held.
 
 func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateEndpointResponse, error) {
+	rec, err := s.bindEndpoint(cmd, lim)
+	if err != nil {
+		return nil, err
+	}
+	return createdView(rec), nil
+}
+
+// createdView is CreateEndpoint's answer: the new endpoint, not yet opened.
+func createdView(rec *endpointRec) *pb.CreateEndpointResponse {
+	return &pb.CreateEndpointResponse{Endpoint: endpointToProto(rec, nil, rec.cfg, 0)}
+}
+
+// bindEndpoint makes the record of a new endpoint bound to cmd.local.
+func (s *session) bindEndpoint(cmd createEndpointCmd, lim Limits) (*endpointRec, error) {
 	id := cmd.id
 	if id == "" {
 		for id = "ep-" + strconv.FormatUint(s.nextOrd+1, 10); s.eps[id] != nil; id += "x" {
@@ -149,7 +163,7 @@ func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateE
 	// A bound address makes its host part of the session: its other ports
 	// answer like closed ports (RST) instead of being external.
 	s.em.AddHost(cmd.local.Addr())
-	return &pb.CreateEndpointResponse{Endpoint: endpointToProto(rec, nil, cfg, 0)}, nil
+	return rec, nil
 }
 
 // configViolation turns a *tcp.ConfigError into a field violation under
@@ -222,7 +236,7 @@ func (s *session) deleteEndpoint(cmd endpointCmd, eo eventOpts) (*pb.DeleteEndpo
 		return nil, err
 	}
 	resp := &pb.DeleteEndpointResponse{}
-	if st := s.status(rec); st != nil && st.State != tcp.Closed {
+	if st, ok := s.state(rec); ok && st != tcp.Closed {
 		evs, err := s.em.Abort(rec.core)
 		resp.Events = s.events(evs, eo, nil)
 		if err != nil && !errors.Is(err, tcp.ErrConnectionDoesNotExist) {
@@ -237,12 +251,12 @@ func (s *session) deleteEndpoint(cmd endpointCmd, eo eventOpts) (*pb.DeleteEndpo
 // "connection already exists" (RFC 9293 §3.10.1). The emulator's OPEN
 // calls create endpoints rather than open existing ones, so this one
 // check is the server's.
-func (s *session) openable(rec *endpointRec) (*emulator.Status, error) {
-	st := s.status(rec)
-	if st != nil && st.State != tcp.Closed && st.State != tcp.Listen {
-		return st, tcp.ErrConnectionAlreadyExists
+func (s *session) openable(rec *endpointRec) (listening bool, err error) {
+	st, ok := s.state(rec)
+	if ok && st != tcp.Closed && st != tcp.Listen {
+		return false, tcp.ErrConnectionAlreadyExists
 	}
-	return st, nil
+	return ok && st == tcp.Listen, nil
 }
 
 func (s *session) listen(cmd listenCmd, eo eventOpts) (*pb.ListenResponse, error) {
@@ -250,7 +264,7 @@ func (s *session) listen(cmd listenCmd, eo eventOpts) (*pb.ListenResponse, error
 	if err != nil {
 		return nil, err
 	}
-	if st, err := s.openable(rec); err != nil || st != nil && st.State == tcp.Listen {
+	if listening, err := s.openable(rec); err != nil || listening {
 		return nil, withName(cmd.ref.String(), tcp.ErrConnectionAlreadyExists)
 	}
 	id, evs, err := s.em.Listen(rec.local, emulator.EndpointOptions{Overrides: rec.overrides, Backlog: cmd.backlog})
@@ -263,11 +277,11 @@ func (s *session) connect(cmd connectCmd, eo eventOpts) (*pb.ConnectResponse, er
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.openable(rec)
+	listening, err := s.openable(rec)
 	if err != nil {
 		return nil, withName(cmd.ref.String(), err)
 	}
-	if st != nil && st.State == tcp.Listen {
+	if listening {
 		// OPEN on a listener turns it active (RFC 9293 §3.10.1).
 		evs, err := s.em.OpenActive(rec.core, cmd.remote)
 		resp := &pb.ConnectResponse{Events: s.events(evs, eo, rec)}

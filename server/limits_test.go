@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,5 +70,25 @@ func TestAckStormAdvanceStopsAtTheCallEventCap(t *testing.T) {
 	}
 	if resp.FailedOperation == nil || *resp.FailedOperation != 1 || codes.Code(resp.Results[1].GetError().GetCode()) != codes.ResourceExhausted {
 		t.Fatalf("failed_operation %v, result %v: want operation 1 refused with RESOURCE_EXHAUSTED", resp.FailedOperation, resp.Results[1])
+	}
+}
+
+// No TCP segment carries more than 65535 octets (IPv4's 16-bit total
+// length): a bigger injected payload is a field violation naming the
+// field, below the server's own payload limit, and the session is untouched.
+func TestInjectPayloadAboveASegmentsMaximum(t *testing.T) {
+	h := newHarness(t, Limits{})
+	createPair(t, h, "big")
+	before := must[*pb.Session](t)(h.c.GetSession(h.ctx, &pb.GetSessionRequest{Name: "sessions/big"})).LastEventSeq
+	_, err := h.c.Inject(h.ctx, &pb.InjectRequest{Session: "sessions/big", Segment: &pb.Segment{
+		Header:  &pb.SegmentHeader{Src: addr("10.0.0.2", 80), Dst: addr("10.0.0.1", 4000), Flags: &pb.Flags{Ack: true}},
+		Payload: make([]byte, 65536),
+	}})
+	st := wantCode(t, err, codes.InvalidArgument)
+	if !strings.Contains(st.Message(), "segment.payload") || !strings.Contains(st.Message(), "at most 65535") {
+		t.Fatalf("message %q: want the field and the 65535 bound", st.Message())
+	}
+	if after := must[*pb.Session](t)(h.c.GetSession(h.ctx, &pb.GetSessionRequest{Name: "sessions/big"})).LastEventSeq; after != before {
+		t.Fatalf("the refused inject changed the log: last seq %d → %d", before, after)
 	}
 }

@@ -73,8 +73,9 @@ func (r *registry) sorted() []*session {
 // are fixed at creation.
 type session struct {
 	id         string
-	spec       *pb.Session // what the client asked for: seed, profile, overrides, labels, ...
-	base       tcp.Config  // the profile with the session's overrides
+	spec       *pb.Session          // what the client asked for: seed, profile, overrides, labels, ...
+	base       tcp.Config           // the profile with the session's overrides
+	effective  *pb.ProfileOverrides // base as the API shows it; shared, read-only (marshalling is safe concurrently)
 	lang       explain.Lang
 	createTime time.Time
 
@@ -127,6 +128,7 @@ func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.
 		bound:   make(map[netip.AddrPort]*endpointRec),
 		changed: make(chan struct{}),
 	}
+	s.effective = configToProto(&s.base)
 	s.net.init()
 	return s
 }
@@ -251,7 +253,10 @@ func (s *session) bind(rec *endpointRec, id emulator.EndpointID) {
 // The slice is the emulator's and valid only until its next call: convert
 // before calling again.
 func (s *session) events(evs []emulator.Event, eo eventOpts, owner *endpointRec) []*pb.Event {
-	out := make([]*pb.Event, 0, len(evs))
+	var out []*pb.Event
+	if eo.kinds == nil { // a Batch's filter may keep few: let append size it then
+		out = make([]*pb.Event, 0, len(evs))
+	}
 	for i := range evs {
 		ev := &evs[i]
 		if ev.Kind == emulator.KindEndpointCreated && s.byCore[ev.Endpoint] == nil {
@@ -324,6 +329,16 @@ func (s *session) status(rec *endpointRec) *emulator.Status {
 	return &st
 }
 
+// state is rec's connection state; ok is false when it has none (never
+// opened, or its record recycled). Cheaper than status: no report built.
+func (s *session) state(rec *endpointRec) (st tcp.State, ok bool) {
+	if rec.core == 0 {
+		return tcp.Closed, false
+	}
+	st, err := s.em.State(rec.core)
+	return st, err == nil
+}
+
 // lastSeq is the API seq of the newest event (0 if none yet).
 func (s *session) lastSeq() uint64 {
 	if s.frozenNext > 0 {
@@ -339,7 +354,7 @@ func (s *session) toProto() *pb.Session {
 		Seed:             s.spec.GetSeed(),
 		Profile:          s.spec.GetProfile(),
 		ProfileOverrides: s.spec.GetProfileOverrides(),
-		EffectiveProfile: configToProto(&s.base),
+		EffectiveProfile: s.effective,
 		Labels:           s.spec.GetLabels(),
 		FixedIsn:         s.spec.FixedIsn,
 		Language:         s.lang.String(),

@@ -118,6 +118,12 @@ type Options struct {
 	TSVal, TSEcr  uint32
 }
 
+// MaxPayload is the most payload one segment can carry: an IPv4
+// datagram's total length is a 16-bit field (RFC 791 §3.1), so no TCP
+// segment holds more than 65535 octets (fewer, after the headers). Events
+// record payload lengths in 16 bits on the strength of it.
+const MaxPayload = 65535
+
 // Segment is one TCP segment as the emulator moves it: addresses (as owner
 // handles), header fields and payload. Payload bytes are never modified once
 // a segment is sent, so copies of a Segment may share them.

@@ -18,6 +18,16 @@ import (
 	"github.com/tcpemu/tcpemu/server"
 )
 
+// TestMain lets this test binary stand in for emuctl when the unary bench
+// starts its echo server as a child process of "this executable": it runs
+// `emuctl bench echo-server …` for real instead of the tests.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 2 && os.Args[1] == "bench" && os.Args[2] == "echo-server" {
+		os.Exit(root.Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
 // startDaemon serves the real gRPC service in this process on a loopback
 // port or a unix socket, and returns its --addr.
 func startDaemon(t *testing.T, network string) string {

@@ -3,10 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,62 +11,6 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/cmdutil"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 )
-
-// The bare echo server the unary figure is compared with: gRPC-go with no
-// interceptors, one method that returns its request. It speaks the same
-// message as the emud call (a GetSessionRequest), so only the server's
-// work differs.
-const echoMethod = "/tcpemu.bench.Echo/Echo"
-
-var echoService = grpc.ServiceDesc{
-	ServiceName: "tcpemu.bench.Echo",
-	HandlerType: (*any)(nil),
-	Methods: []grpc.MethodDesc{{
-		MethodName: "Echo",
-		Handler: func(_ any, _ context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			in := new(pb.GetSessionRequest)
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			return in, nil
-		},
-	}},
-}
-
-// startEcho serves the echo on the same kind of transport as addr: a
-// loopback port, or a unix socket in a temporary directory.
-func startEcho(addr string) (echoAddr string, stop func(), err error) {
-	var lis net.Listener
-	var dir string
-	if strings.HasPrefix(addr, "unix:") {
-		if dir, err = os.MkdirTemp("", "emuctl-echo"); err != nil {
-			return "", nil, err
-		}
-		path := filepath.Join(dir, "echo.sock")
-		lis, err = net.Listen("unix", path)
-		echoAddr = "unix:" + path
-	} else {
-		lis, err = net.Listen("tcp", "127.0.0.1:0")
-		if err == nil {
-			echoAddr = lis.Addr().String()
-		}
-	}
-	if err != nil {
-		if dir != "" {
-			os.RemoveAll(dir)
-		}
-		return "", nil, fmt.Errorf("echo server: %w", err)
-	}
-	gs := grpc.NewServer()
-	gs.RegisterService(&echoService, struct{}{})
-	go func() { _ = gs.Serve(lis) }()
-	return echoAddr, func() {
-		gs.Stop()
-		if dir != "" {
-			os.RemoveAll(dir)
-		}
-	}, nil
-}
 
 // callRate runs call from n goroutines for d and returns the completed
 // calls and the time they took.
@@ -173,6 +113,6 @@ func (b *bench) unary(ctx context.Context) error {
 	b.r.add("echo_unary_per_second", echo, "calls/s")
 	b.r.addTarget("unary_ratio", emud/echo, "emud/echo", 0.8, true)
 	cpu.report(b.r)
-	b.r.note("emud: GetSession; echo: a bare gRPC-go server in this process on %s returning the same request message", echoAddr)
+	b.r.note("emud: GetSession; echo: a bare gRPC-go server in a process of its own on %s returning the request message", echoAddr)
 	return nil
 }

@@ -224,7 +224,8 @@ func (c *Converter) header(h *pb.SegmentHeader, length uint32) emulator.SegmentH
 	out := emulator.SegmentHeader{
 		Src: c.addr(h.GetSrc()), Dst: c.addr(h.GetDst()),
 		Seq: seqnum.Value(h.GetSeq()), Ack: seqnum.Value(h.GetAck()),
-		Len: length, Window: uint16(h.GetWindow()), Flags: flags(h.GetFlags()),
+		Len:    uint16(length), // at most tcp.MaxPayload: the server never reports more
+		Window: uint16(h.GetWindow()), Flags: flags(h.GetFlags()),
 	}
 	if o := h.GetOptions(); o != nil && o.Mss != nil {
 		out.MSS = uint16(o.GetMss())
