@@ -179,7 +179,7 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Dst))
 		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Seq))
 		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Ack))
-		b = binary.LittleEndian.AppendUint32(b, e.Seg.Len)
+		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Len))
 		b = binary.LittleEndian.AppendUint16(b, e.Seg.Window)
 		b = append(b, byte(e.Seg.Flags))
 		b = binary.LittleEndian.AppendUint16(b, e.Seg.MSS)
@@ -201,7 +201,7 @@ func decodeEvent(b []byte, seq uint64) emulator.Event {
 	e.Timer, e.Call, e.Err, e.Drop = tcp.Timer(b[18]), emulator.Call(b[19]), tcp.Error(b[20]), emulator.DropReason(b[21])
 	e.Seg.Src, e.Seg.Dst = tcp.AddrID(le.Uint32(b[22:])), tcp.AddrID(le.Uint32(b[26:]))
 	e.Seg.Seq, e.Seg.Ack = seqnum.Value(le.Uint32(b[30:])), seqnum.Value(le.Uint32(b[34:]))
-	e.Seg.Len = le.Uint32(b[38:])
+	e.Seg.Len = uint16(le.Uint32(b[38:])) // stored as 32 bits: the format predates the 16-bit field
 	e.Seg.Window = le.Uint16(b[42:])
 	e.Seg.Flags = tcp.Flags(b[44])
 	e.Seg.MSS = le.Uint16(b[45:])
