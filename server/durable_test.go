@@ -297,7 +297,8 @@ func TestDivergedReplayMakesSessionReadOnlyWithHistory(t *testing.T) {
 // alterStoredEvent changes the Value of a session's event with core seq
 // `seq` in the store's database and reseals its chunk, as a store that
 // recorded something else would hold it. It knows the store's layout
-// (sessions/{id}/e/{first seq}: CRC-32C, count, events).
+// (sessions/{id}/e/{first seq}: CRC-32C, count, events as encodeEvents
+// writes them).
 func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, store.DBFile), 0o600, nil)
@@ -313,8 +314,12 @@ func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 			if seq < first || seq >= first+count {
 				continue
 			}
-			nv := append([]byte(nil), v...)
-			nv[8+(seq-first)*eventSize+47] ^= 1 // the Value field
+			evs, err := decodeEvents(v[8:], first, uint32(count), 0, int(count), nil)
+			if err != nil {
+				return err
+			}
+			evs[seq-first].Value ^= 1
+			nv := encodeEvents(evs, append([]byte(nil), v[:8]...))
 			binary.LittleEndian.PutUint32(nv, crc32.Checksum(nv[4:], crc32.MakeTable(crc32.Castagnoli)))
 			return eb.Put(append([]byte(nil), k...), nv)
 		}

@@ -4,14 +4,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/tcpemu/tcpemu/emulator"
-	"github.com/tcpemu/tcpemu/emulator/seqnum"
-	"github.com/tcpemu/tcpemu/emulator/tcp"
 	"github.com/tcpemu/tcpemu/store"
 )
 
@@ -123,7 +119,7 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		return callErr
 	}
 	// A buffer of its own: the store keeps it until its checkpoint.
-	evs := encodeEvents(events, make([]byte, 0, len(events)*eventSize))
+	evs := encodeEvents(events, make([]byte, 0, len(events)*20))
 	data, err := j.encode(code)
 	if err != nil {
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)
@@ -159,68 +155,4 @@ func (s *session) checkWritable() error {
 // claim or release) with no events; under the session's lock.
 func (s *Server) journalRaw(sess *session, j *journalIn) error {
 	return s.journal(sess, j, sess.em.NextSeq(), nil)
-}
-
-// Events are stored as fixed 55-octet records (little-endian), the seq
-// implied by their place: the emulator's Event holds codes and numbers
-// only, so this is exact and cheap, and the server renders them to the
-// API on reading as it does live ones.
-const eventSize = 55
-
-func encodeEvents(evs []emulator.Event, b []byte) []byte {
-	for i := range evs {
-		e := &evs[i]
-		b = binary.LittleEndian.AppendUint64(b, uint64(e.Time))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Endpoint))
-		b = append(b, byte(e.Kind), byte(e.Cause), byte(e.From), byte(e.To))
-		b = binary.LittleEndian.AppendUint16(b, uint16(e.Rule))
-		b = append(b, byte(e.Timer), byte(e.Call), byte(e.Err), byte(e.Drop))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Src))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Dst))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Seq))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Ack))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.Seg.Len))
-		b = binary.LittleEndian.AppendUint16(b, e.Seg.Window)
-		b = append(b, byte(e.Seg.Flags))
-		b = binary.LittleEndian.AppendUint16(b, e.Seg.MSS)
-		b = binary.LittleEndian.AppendUint64(b, uint64(e.Value))
-	}
-	return b
-}
-
-// decodeEvent reads the event at b (eventSize octets) with core seq seq.
-func decodeEvent(b []byte, seq uint64) emulator.Event {
-	le := binary.LittleEndian
-	var e emulator.Event
-	e.Seq = seq
-	e.Time = time.Duration(le.Uint64(b))
-	e.Endpoint = emulator.EndpointID(le.Uint32(b[8:]))
-	e.Kind, e.Cause = emulator.Kind(b[12]), emulator.Cause(b[13])
-	e.From, e.To = tcp.State(b[14]), tcp.State(b[15])
-	e.Rule = tcp.Rule(le.Uint16(b[16:]))
-	e.Timer, e.Call, e.Err, e.Drop = tcp.Timer(b[18]), emulator.Call(b[19]), tcp.Error(b[20]), emulator.DropReason(b[21])
-	e.Seg.Src, e.Seg.Dst = tcp.AddrID(le.Uint32(b[22:])), tcp.AddrID(le.Uint32(b[26:]))
-	e.Seg.Seq, e.Seg.Ack = seqnum.Value(le.Uint32(b[30:])), seqnum.Value(le.Uint32(b[34:]))
-	e.Seg.Len = uint16(le.Uint32(b[38:])) // stored as 32 bits: the format predates the 16-bit field
-	e.Seg.Window = le.Uint16(b[42:])
-	e.Seg.Flags = tcp.Flags(b[44])
-	e.Seg.MSS = le.Uint16(b[45:])
-	e.Value = int64(le.Uint64(b[47:]))
-	return e
-}
-
-// chunkEvents decodes the events of chunks with core seq ≥ from, at most
-// n of them.
-func chunkEvents(chunks []store.Chunk, from uint64, n int, out []emulator.Event) ([]emulator.Event, error) {
-	for _, ch := range chunks {
-		if len(ch.Data) != int(ch.Count)*eventSize {
-			return out, fmt.Errorf("stored events from seq %d: %d octets for %d events", apiSeq(ch.FirstSeq), len(ch.Data), ch.Count)
-		}
-		for i := range uint64(ch.Count) {
-			if seq := ch.FirstSeq + i; seq >= from && len(out) < n {
-				out = append(out, decodeEvent(ch.Data[i*eventSize:], seq))
-			}
-		}
-	}
-	return out, nil
 }

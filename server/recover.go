@@ -139,11 +139,13 @@ func (r *replayState) check(tag inputTag, code codes.Code, before uint64, evs []
 		r.mismatch = fmt.Sprintf("%s: caused events seq %d..%d, journaled seq %d..%d",
 			at, apiSeq(before), apiSeq(before)+n-1, apiSeq(r.firstSeq), apiSeq(r.firstSeq)+uint64(r.count)-1)
 	case r.events != nil && !bytes.Equal(evs, r.events):
+		got, _ := decodeEvents(evs, before, uint32(n), 0, int(n), nil)
+		want, _ := decodeEvents(r.events, before, uint32(n), 0, int(n), nil)
 		i := 0
-		for i+eventSize <= len(evs) && bytes.Equal(evs[i:i+eventSize], r.events[i:i+eventSize]) {
-			i += eventSize
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
 		}
-		r.mismatch = fmt.Sprintf("%s: event seq %d differs from the journal's", at, apiSeq(before)+uint64(i/eventSize))
+		r.mismatch = fmt.Sprintf("%s: event seq %d differs from the journal's", at, apiSeq(before)+uint64(i))
 	}
 }
 

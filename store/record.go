@@ -198,8 +198,8 @@ func decodeChunk(first uint64, v []byte) (Chunk, error) {
 		return Chunk{}, errors.New("short event chunk")
 	}
 	c := Chunk{FirstSeq: first, Count: binary.LittleEndian.Uint32(p), Data: p[4:]}
-	if c.Count == 0 || len(c.Data)%int(c.Count) != 0 {
-		return Chunk{}, errors.New("event chunk's size is not a multiple of its count")
+	if c.Count == 0 {
+		return Chunk{}, errors.New("event chunk of no events")
 	}
 	return c, nil
 }

@@ -59,7 +59,7 @@ type Commit struct {
 	Time int64
 	// FirstSeq is the seq of the first event the input caused (or would
 	// have: the session's next seq) and Count how many it caused; Events
-	// holds them, encoded by the server (Count records of equal size).
+	// holds them, encoded by the server.
 	FirstSeq uint64
 	Count    uint32
 	Events   []byte
@@ -99,8 +99,8 @@ type Input struct {
 	Events []byte
 }
 
-// Chunk is a run of events: Count events from seq FirstSeq, each
-// len(Data)/Count octets. Data is the caller's to keep.
+// Chunk is a run of events: Count events from seq FirstSeq, encoded by
+// the server. Data is the caller's to keep.
 type Chunk struct {
 	FirstSeq uint64
 	Count    uint32
