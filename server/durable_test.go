@@ -42,6 +42,7 @@ func startDurable(t *testing.T, dir string, lim Limits) *durable {
 
 func startDurableWith(t *testing.T, dir string, lim Limits, so store.Options) *durable {
 	t.Helper()
+	so.Format = StoreFormat
 	st, _, err := store.Open(dir, so)
 	if err != nil {
 		t.Fatal(err)

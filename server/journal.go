@@ -18,6 +18,11 @@ import (
 // store has it). A restart replays the requests through the same handlers
 // (recover.go) and checks that they cause the same events and codes.
 
+// StoreFormat names how this server encodes what it stores (input
+// records, events, session descriptions): store.Options.Format. Change it
+// whenever one of them changes incompatibly.
+const StoreFormat = "tcpemu-1"
+
 // inputTag names what a journaled input is. The numbers are stored:
 // never renumber one, only add.
 type inputTag byte

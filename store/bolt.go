@@ -26,6 +26,11 @@ type Options struct {
 	// it the oldest chunks are deleted (inputs are kept: replay needs
 	// them). Default 10,000,000.
 	MaxEventsPerSession uint64
+	// Format names how the caller encodes what it stores (its inputs and
+	// events). A new directory is stamped with it; a directory stamped
+	// with another is refused, so that nothing is decoded as what it is
+	// not. Empty: no check.
+	Format string
 }
 
 func (o Options) withDefaults() Options {
@@ -48,6 +53,7 @@ const (
 )
 
 var (
+	keyFormat      = []byte("format")
 	bucketMeta     = []byte("meta")
 	bucketSessions = []byte("sessions")
 	keyLSN         = []byte("lsn")
@@ -142,6 +148,9 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 		}
 		if v := meta.Get(keyLSN); len(v) == 8 {
 			s.lsn = binary.LittleEndian.Uint64(v)
+		}
+		if err := checkFormat(tx, meta, s.opts.Format); err != nil {
+			return err
 		}
 		root, err := tx.CreateBucketIfNotExists(bucketSessions)
 		if err != nil {
@@ -625,4 +634,23 @@ func (s *Bolt) view(fn func(*bolt.Tx) error) (err error) {
 		}
 	}()
 	return s.db.View(fn)
+}
+
+// checkFormat stamps a new database with format, or checks the stamp.
+func checkFormat(tx *bolt.Tx, meta *bolt.Bucket, format string) error {
+	if format == "" {
+		return nil
+	}
+	have := meta.Get(keyFormat)
+	if have == nil {
+		if root := tx.Bucket(bucketSessions); root != nil && root.Stats().BucketN > 1 {
+			have = []byte("(none: written by a development build)")
+		} else {
+			return meta.Put(keyFormat, []byte(format))
+		}
+	}
+	if string(have) != format {
+		return fmt.Errorf("stored in format %q, this emud reads %q: use the emud that wrote it, or another --data-dir", have, format)
+	}
+	return nil
 }

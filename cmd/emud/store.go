@@ -72,7 +72,8 @@ func openStore(o storeOptions, log zerolog.Logger) (store.Store, *store.TornTail
 			return nil, nil, err
 		}
 	}
-	st, rep, err := store.Open(dir, store.Options{Sync: mode, SyncInterval: o.interval, SyncRecords: o.syncRecord, MaxEventsPerSession: o.maxEvents})
+	st, rep, err := store.Open(dir, store.Options{Sync: mode, SyncInterval: o.interval, SyncRecords: o.syncRecord,
+		MaxEventsPerSession: o.maxEvents, Format: server.StoreFormat})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: %w", err)
 	}
