@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -381,4 +382,18 @@ func BenchmarkCommitEvents(b *testing.B) {
 			b.ReportMetric(float64(per*workers*perCommit)/b.Elapsed().Seconds(), "events/s")
 		})
 	}
+}
+
+// A directory written in one encoding is never read as another.
+func TestOpenRefusesAnotherFormat(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{Format: "v1"})
+	(&sessionLog{id: "a"}).commit(t, s, 3)
+	s.Close()
+	if _, _, err := Open(dir, Options{Format: "v2"}); err == nil || !strings.Contains(err.Error(), `stored in format "v1", this emud reads "v2"`) {
+		t.Fatalf("open as v2: %v, want a refusal naming both formats", err)
+	}
+	s = open(t, dir, Options{Format: "v1"})
+	defer s.Close()
+	wantRange(t, readAll(t, s, "a", 0, 10), 1, 3)
 }
