@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -48,8 +49,8 @@ func (o Options) withDefaults() Options {
 
 // File names inside a data directory.
 const (
-	DBFile      = "tcpemu.db"
-	JournalFile = "journal.wal"
+	DBFile = "tcpemu.db"
+	// Journal files are "journal-{first LSN, 16 hex digits}.wal".
 )
 
 var (
@@ -63,13 +64,12 @@ var (
 	bucketEvents   = []byte("e")
 )
 
-// Bolt is the embedded store: a write-ahead journal file and a bbolt
+// Bolt is the embedded store: write-ahead journal files and a bbolt
 // database in one directory. See Open.
 type Bolt struct {
 	dir  string
 	opts Options
 	db   *bolt.DB
-	j    *journal
 
 	mu      sync.Mutex
 	queue   []*request
@@ -79,17 +79,38 @@ type Bolt struct {
 	stopped chan struct{}
 
 	// Owned by the writer goroutine.
-	lsn     uint64            // last journaled
-	pending []*Commit         // journaled, not yet in the database
-	states  map[string]*state // every session's counters
-	since   time.Time         // when the oldest pending commit was journaled
+	j       *journal
+	lsn     uint64     // last journaled
+	pending []*Commit  // journaled since the last hand-off to the checkpointer
+	since   time.Time  // when the oldest pending commit was journaled
+	flushes []*request // waiting for everything before them to be checkpointed
 	buf     []byte
+
+	// The checkpointer goroutine moves handed-off commits into the
+	// database while the writer goes on journaling.
+	work    chan checkpointWork
+	done    chan checkpointDone
+	states  map[string]*state // every session's counters; the checkpointer's
+	ckLSN   uint64            // last checkpointed (writer's copy)
+	working bool              // a hand-off is being checkpointed
 }
 
 type request struct {
 	c     *Commit // nil: a flush (checkpoint now) request
 	done  chan error
 	flush bool
+	lsn   uint64 // a flush: the last commit journaled before it
+}
+
+type checkpointWork struct {
+	commits []*Commit
+	lsn     uint64 // the last one's
+	journal string // the file that holds them, removed once they are in
+}
+
+type checkpointDone struct {
+	lsn uint64
+	err error
 }
 
 // OpenReport says what Open found.
@@ -127,6 +148,7 @@ func Open(dir string, o Options) (*Bolt, *OpenReport, error) {
 		dir: dir, opts: o, db: db,
 		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
 		states: make(map[string]*state),
+		work:   make(chan checkpointWork), done: make(chan checkpointDone, 1),
 	}
 	rep, err := s.recoverJournal()
 	if err != nil {
@@ -134,6 +156,7 @@ func Open(dir string, o Options) (*Bolt, *OpenReport, error) {
 		return nil, nil, err
 	}
 	go s.writer()
+	go s.checkpointer()
 	return s, rep, nil
 }
 
@@ -169,37 +192,93 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filepath.Join(s.dir, DBFile), err)
 	}
-	path := filepath.Join(s.dir, JournalFile)
-	payloads, end, torn, err := readJournal(path)
+	files, err := journalFiles(s.dir)
 	if err != nil {
 		return nil, err
 	}
-	rep := &OpenReport{Torn: torn}
-	for i, p := range payloads {
-		lsn, c, err := decodeCommit(p)
-		if err != nil {
-			// Checksummed but undecodable: written by something else.
-			rep.Torn = &TornTail{Path: path, Reason: err.Error()}
-			break
-		}
-		if lsn <= s.lsn {
-			if i > 0 && len(s.pending) > 0 {
-				break // an older commit after newer ones: left over from before a reset
+	rep := &OpenReport{}
+	for _, path := range files {
+		if rep.Torn != nil {
+			// After damage nothing may be applied: it would leave a hole.
+			fi, _ := os.Stat(path)
+			if fi != nil {
+				rep.Torn.Dropped += fi.Size()
 			}
-			continue // already in the database
+			continue
 		}
-		s.lsn = lsn
-		s.pending = append(s.pending, c)
-		rep.Replayed++
+		payloads, end, torn, err := readJournal(path)
+		if err != nil {
+			return nil, err
+		}
+		rep.Torn = torn
+		for _, p := range payloads {
+			lsn, c, err := decodeCommit(p)
+			if err == nil && lsn > s.lsn+1 {
+				err = fmt.Errorf("commit %d follows commit %d: the ones between are missing", lsn, s.lsn)
+			}
+			if err != nil {
+				rep.Torn = &TornTail{Path: path, Reason: err.Error(), Offset: end}
+				break
+			}
+			if lsn <= s.lsn {
+				continue // already in the database
+			}
+			s.lsn = lsn
+			s.pending = append(s.pending, c)
+			rep.Replayed++
+		}
 	}
-	if s.j, err = openJournal(path, end); err != nil {
+	if err := s.checkpoint(s.pending, s.lsn); err != nil {
 		return nil, err
 	}
-	if err := s.checkpoint(); err != nil {
-		s.j.close()
+	s.pending, s.ckLSN = nil, s.lsn
+	for _, path := range files {
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("remove checkpointed journal: %w", err)
+		}
+	}
+	if s.j, err = s.newJournal(); err != nil {
 		return nil, err
 	}
 	return rep, nil
+}
+
+// journalFiles lists the directory's journal files, oldest first.
+func journalFiles(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "journal-*.wal"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files) // fixed-width hex: name order is LSN order
+	return files, nil
+}
+
+// newJournal starts the journal file for the commits from lsn+1 on.
+func (s *Bolt) newJournal() (*journal, error) {
+	j, err := openJournal(filepath.Join(s.dir, fmt.Sprintf("journal-%016x.wal", s.lsn+1)), 0)
+	if err != nil {
+		return nil, err
+	}
+	if s.opts.Sync == SyncAlways {
+		// The new file's name must survive a power cut with what is in it.
+		if err := syncDir(s.dir); err != nil {
+			j.close()
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fsync data dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync data dir: %w", err)
+	}
+	return nil
 }
 
 // Commit journals c; see Store.Commit and SyncMode.
@@ -232,11 +311,12 @@ func (s *Bolt) enqueue(r *request) error {
 	return <-r.done
 }
 
-// writer is the one goroutine that writes: it takes every queued commit
-// at once, journals them with one write (and one fsync in SyncAlways),
-// answers them, and checkpoints into the database when the interval or
-// the record bound says so — a group commit of whatever arrived while the
-// previous group was being written.
+// writer is the one goroutine that journals: it takes every queued commit
+// at once, journals them with one write (and one fsync in SyncAlways) and
+// answers them — a group commit of whatever arrived while the previous
+// group was being written. When the interval or the record bound says
+// so, it hands what it journaled to the checkpointer and starts a new
+// journal file, without waiting for the database.
 func (s *Bolt) writer() {
 	defer close(s.stopped)
 	timer := time.NewTimer(time.Hour)
@@ -245,6 +325,13 @@ func (s *Bolt) writer() {
 		select {
 		case <-s.wake:
 		case <-timer.C:
+		case d := <-s.done:
+			s.working = false
+			if d.err != nil {
+				s.fail(d.err)
+			} else {
+				s.ckLSN = d.lsn
+			}
 		}
 		s.mu.Lock()
 		batch := s.queue
@@ -253,36 +340,87 @@ func (s *Bolt) writer() {
 		s.mu.Unlock()
 
 		err := s.journalGroup(batch)
-		flush := closing
-		for _, r := range batch {
-			flush = flush || r.flush
-		}
-		due := len(s.pending) > 0 && (flush || len(s.pending) >= s.opts.SyncRecords || time.Since(s.since) >= s.opts.SyncInterval)
-		if err == nil && due {
-			err = s.checkpoint()
-		}
 		if err != nil {
-			s.mu.Lock()
-			if s.failed == nil {
-				s.failed = fmt.Errorf("store: %w; the daemon cannot journal any more calls (restart it: recovery keeps every acknowledged call)", err)
-			}
-			s.mu.Unlock()
+			s.fail(err)
 		}
 		for _, r := range batch {
-			r.done <- err
+			if r.flush {
+				r.lsn = s.lsn
+				s.flushes = append(s.flushes, r)
+			} else {
+				r.done <- err
+			}
 		}
-		if closing {
+		due := len(s.pending) > 0 && (closing || len(s.flushes) > 0 ||
+			len(s.pending) >= s.opts.SyncRecords || time.Since(s.since) >= s.opts.SyncInterval)
+		if due && !s.working && s.failedErr() == nil {
+			if err := s.handOff(); err != nil {
+				s.fail(err)
+			}
+		}
+		s.answerFlushes()
+		if closing && !s.working && (len(s.pending) == 0 || s.failedErr() != nil) {
+			close(s.work)
 			s.j.close()
 			return
 		}
-		if len(s.pending) > 0 {
+		if len(s.pending) > 0 && !s.working {
 			timer.Reset(max(0, s.opts.SyncInterval-time.Since(s.since)))
 		}
 	}
 }
 
+// handOff gives the pending commits to the checkpointer and starts the
+// next journal file.
+func (s *Bolt) handOff() error {
+	j, err := s.newJournal()
+	if err != nil {
+		return err
+	}
+	w := checkpointWork{commits: s.pending, lsn: s.lsn, journal: s.j.path}
+	if err := s.j.close(); err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	s.j, s.pending, s.working = j, nil, true
+	s.work <- w
+	return nil
+}
+
+// answerFlushes answers the flushes whose commits are all checkpointed
+// (or all of them, once the store has failed).
+func (s *Bolt) answerFlushes() {
+	err := s.failedErr()
+	kept := s.flushes[:0]
+	for _, r := range s.flushes {
+		if err != nil || r.lsn <= s.ckLSN {
+			r.done <- err
+		} else {
+			kept = append(kept, r)
+		}
+	}
+	clear(s.flushes[len(kept):])
+	s.flushes = kept
+}
+
+func (s *Bolt) fail(err error) {
+	s.mu.Lock()
+	if s.failed == nil {
+		s.failed = fmt.Errorf("store: %w; the daemon cannot journal any more calls (restart it: recovery keeps every acknowledged call)", err)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Bolt) failedErr() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed
+}
+
 // journalGroup appends the group's commits to the journal.
 func (s *Bolt) journalGroup(batch []*request) error {
+	if s.failedErr() != nil {
+		return s.failedErr()
+	}
 	s.buf = s.buf[:0]
 	n := 0
 	for _, r := range batch {
@@ -309,27 +447,43 @@ func (s *Bolt) journalGroup(batch []*request) error {
 	return nil
 }
 
-// checkpoint moves the pending commits into the database in one
-// transaction (fsynced unless SyncNone), then empties the journal.
-func (s *Bolt) checkpoint() error {
-	if len(s.pending) == 0 {
+// checkpointer moves handed-off commits into the database and removes
+// the journal file that held them.
+func (s *Bolt) checkpointer() {
+	for w := range s.work {
+		err := s.checkpoint(w.commits, w.lsn)
+		if err == nil {
+			if rerr := os.Remove(w.journal); rerr != nil {
+				err = fmt.Errorf("remove checkpointed journal: %w", rerr)
+			}
+		}
+		s.done <- checkpointDone{lsn: w.lsn, err: err}
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// checkpoint writes commits into the database in one transaction
+// (fsynced unless SyncNone), recording lsn as the last one in.
+func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
+	if len(commits) == 0 {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		root := tx.Bucket(bucketSessions)
-		for _, c := range s.pending {
+		for _, c := range commits {
 			if err := s.apply(root, c); err != nil {
 				return fmt.Errorf("session %s: %w", c.Session, err)
 			}
 		}
-		return tx.Bucket(bucketMeta).Put(keyLSN, binary.LittleEndian.AppendUint64(nil, s.lsn))
+		return tx.Bucket(bucketMeta).Put(keyLSN, binary.LittleEndian.AppendUint64(nil, lsn))
 	})
 	if err != nil {
 		return fmt.Errorf("checkpoint into %s: %w", filepath.Join(s.dir, DBFile), err)
 	}
-	clear(s.pending)
-	s.pending = s.pending[:0]
-	return s.j.reset()
+	return nil
 }
 
 // apply writes one commit into the database.
@@ -609,15 +763,17 @@ func (s *Bolt) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
-	r := &request{flush: true, done: make(chan error, 1)}
-	s.queue = append(s.queue, r)
 	s.mu.Unlock()
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
-	err := <-r.done
 	<-s.stopped
+	err := s.failedErr()
+	if err == nil {
+		// Everything is in the database: the last journal file is empty.
+		_ = os.Remove(s.j.path)
+	}
 	return errors.Join(err, s.db.Close())
 }
 

@@ -67,13 +67,23 @@ func Check(dir string) (*CheckReport, error) {
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", dbPath, err))
 	}
-	payloads, _, torn, err := readJournal(filepath.Join(dir, JournalFile))
+	files, err := journalFiles(dir)
 	if err != nil {
 		return nil, err
 	}
-	rep.JournalRecords = len(payloads)
-	if torn != nil {
-		rep.Problems = append(rep.Problems, "journal "+torn.String())
+	for i, path := range files {
+		payloads, _, torn, err := readJournal(path)
+		if err != nil {
+			return nil, err
+		}
+		rep.JournalRecords += len(payloads)
+		if torn != nil {
+			rep.Problems = append(rep.Problems, "journal "+torn.String())
+			if later := len(files) - i - 1; later > 0 {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%d later journal files cannot be applied after it (they would leave a hole)", later))
+			}
+			break
+		}
 	}
 	return rep, nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -255,7 +256,11 @@ func TestTornJournalTailRecoversToLastValidRecord(t *testing.T) {
 			}
 			// A crash: the journal holds all ten, the database none.
 			crash(s)
-			path := filepath.Join(dir, JournalFile)
+			files, _ := journalFiles(dir)
+			if len(files) != 1 {
+				t.Fatalf("journal files %v, want one", files)
+			}
+			path := files[0]
 			data, _ := os.ReadFile(path)
 			switch damage {
 			case "truncate":
@@ -297,14 +302,12 @@ func TestTornJournalTailRecoversToLastValidRecord(t *testing.T) {
 	}
 }
 
-// crash stops the writer without checkpointing, as kill -9 would leave
-// the files: the journal written, the database as of its last checkpoint.
+// crash leaves the files as kill -9 would — the journal written, the
+// database as of its last checkpoint — by failing the store, so that it
+// checkpoints nothing more, and closing it.
 func crash(s *Bolt) {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.j.close()
-	s.db.Close()
+	s.fail(errors.New("crash"))
+	_ = s.Close()
 }
 
 // Check2 closes s and checks dir.

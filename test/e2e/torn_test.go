@@ -73,7 +73,11 @@ func TestTornJournalAndCorruptRecordRecoverToLastValid(t *testing.T) {
 		t.Fatalf("check after a clean crash: exit %d\n%s", code, out)
 	}
 
-	journal := filepath.Join(dir, "journal.wal")
+	journals, _ := filepath.Glob(filepath.Join(dir, "journal-*.wal"))
+	if len(journals) != 1 {
+		t.Fatalf("journal files %v, want one", journals)
+	}
+	journal := journals[0]
 	data, err := os.ReadFile(journal)
 	if err != nil {
 		t.Fatal(err)
