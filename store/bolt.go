@@ -428,7 +428,7 @@ func (s *Bolt) journalGroup(batch []*request) error {
 			continue
 		}
 		s.lsn++
-		s.buf = appendFrame(s.buf, encodeCommit(s.lsn, r.c))
+		s.buf = appendFrame(s.buf, s.lsn, r.c)
 		if len(s.pending) == 0 {
 			s.since = time.Now()
 		}

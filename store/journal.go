@@ -16,7 +16,7 @@ import (
 // starts empty again.
 //
 // A frame is: payload length (uint32 LE), CRC-32C of the payload (uint32
-// LE), payload (encodeCommit). A power cut can leave a torn last frame; it
+// LE), payload (appendCommit). A power cut can leave a torn last frame; it
 // fails its length or checksum and is where reading stops.
 type journal struct {
 	f    *os.File
@@ -101,11 +101,16 @@ func openJournal(path string, end int64) (*journal, error) {
 	return &journal{f: f, path: path, size: end}, nil
 }
 
-// appendFrame adds one frame for payload to buf.
-func appendFrame(buf, payload []byte) []byte {
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(payload)))
-	buf = binary.LittleEndian.AppendUint32(buf, checksum(payload))
-	return append(buf, payload...)
+// appendFrame adds one frame holding c, numbered lsn, to buf: the
+// payload is encoded in place, then its header filled in.
+func appendFrame(buf []byte, lsn uint64, c *Commit) []byte {
+	start := len(buf)
+	buf = append(buf, make([]byte, frameHeader)...)
+	buf = appendCommit(buf, lsn, c)
+	payload := buf[start+frameHeader:]
+	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[start+4:], checksum(payload))
+	return buf
 }
 
 // write appends frames (one write system call for a group).

@@ -40,8 +40,8 @@ const (
 	flagInput
 )
 
-// encodeCommit is a commit's journal payload, numbered lsn.
-func encodeCommit(lsn uint64, c *Commit) []byte {
+// appendCommit appends a commit's journal payload, numbered lsn.
+func appendCommit(b []byte, lsn uint64, c *Commit) []byte {
 	var flags byte
 	if c.Delete {
 		flags |= flagDelete
@@ -52,7 +52,6 @@ func encodeCommit(lsn uint64, c *Commit) []byte {
 	if c.Input != nil {
 		flags |= flagInput
 	}
-	b := make([]byte, 0, 48+len(c.Session)+len(c.Meta)+len(c.Input)+len(c.Events))
 	b = binary.LittleEndian.AppendUint64(b, lsn)
 	b = append(b, flags)
 	b = appendBytes(b, []byte(c.Session))
