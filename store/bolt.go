@@ -60,6 +60,7 @@ var (
 	keyLSN         = []byte("lsn")
 	keyMeta        = []byte("m")
 	keyState       = []byte("s")
+	keySnapshot    = []byte("snap")
 	bucketInputs   = []byte("i")
 	bucketEvents   = []byte("e")
 )
@@ -522,6 +523,12 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 			return err
 		}
 	}
+	if c.Snapshot != nil {
+		v := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+len(c.Snapshot)), c.SnapshotAfter)
+		if err := b.Put(keySnapshot, sealed(append(v, c.Snapshot...))); err != nil {
+			return err
+		}
+	}
 	if c.Input != nil {
 		ib := b.Bucket(bucketInputs)
 		ib.FillPercent = 1 // keys only ever grow: pack pages full
@@ -733,6 +740,30 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 }
 
 func max64(a, b uint64) uint64 { return max(a, b) }
+
+// Snapshot reads a session's latest snapshot; see Store.Snapshot.
+func (s *Bolt) Snapshot(session string) (uint64, []byte, error) {
+	if err := s.flush(); err != nil {
+		return 0, nil, err
+	}
+	var (
+		after uint64
+		data  []byte
+	)
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
+		if b == nil || b.Get(keySnapshot) == nil {
+			return nil
+		}
+		p, err := unseal(b.Get(keySnapshot))
+		if err != nil || len(p) < 8 {
+			return &CorruptError{Where: "session " + session + " snapshot", Reason: fmt.Sprint(err)}
+		}
+		after, data = binary.LittleEndian.Uint64(p), append([]byte(nil), p[8:]...)
+		return nil
+	})
+	return after, data, err
+}
 
 // FirstSeq reads a session's oldest stored seq.
 func (s *Bolt) FirstSeq(session string) (uint64, error) {

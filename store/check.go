@@ -95,6 +95,11 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 	if _, err := unseal(b.Get(keyMeta)); err != nil {
 		bad("description: %v", err)
 	}
+	if v := b.Get(keySnapshot); v != nil {
+		if _, err := unseal(v); err != nil {
+			bad("snapshot: %v (recovery replays from the first input instead)", err)
+		}
+	}
 	if _, err := decodeState(b.Get(keyState)); err != nil {
 		bad("counters: %v (rebuilt from the records on start)", err)
 	}

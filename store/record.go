@@ -61,7 +61,9 @@ func appendCommit(b []byte, lsn uint64, c *Commit) []byte {
 	b = appendBytes(b, c.Meta)
 	b = appendBytes(b, c.Input)
 	b = appendBytes(b, c.Events)
-	return binary.AppendUvarint(b, c.Cut)
+	b = binary.AppendUvarint(b, c.Cut)
+	b = binary.AppendUvarint(b, c.SnapshotAfter)
+	return appendBytes(b, c.Snapshot)
 }
 
 func appendBytes(b, v []byte) []byte {
@@ -86,12 +88,8 @@ func decodeCommit(p []byte) (lsn uint64, c *Commit, err error) {
 		c.Input = nonNil(input)
 	}
 	c.Events = events
-	cut, k := binary.Uvarint(d.b)
-	if k <= 0 {
-		d.bad = true
-	} else {
-		c.Cut, d.b = cut, d.b[k:]
-	}
+	c.Cut, c.SnapshotAfter = d.uvarint(), d.uvarint()
+	c.Snapshot = d.bytes()
 	if d.bad || len(d.b) != 0 {
 		return 0, nil, errors.New("malformed commit")
 	}
@@ -140,6 +138,16 @@ func (d *decoder) u64() uint64 {
 		return binary.LittleEndian.Uint64(v)
 	}
 	return 0
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, k := binary.Uvarint(d.b)
+	if k <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[k:]
+	return v
 }
 
 func (d *decoder) bytes() []byte {

@@ -40,6 +40,9 @@ type Store interface {
 	// FirstSeq is the seq of a session's oldest stored event (events
 	// before it were trimmed).
 	FirstSeq(session string) (uint64, error)
+	// Snapshot returns a session's latest snapshot and the index of the
+	// input it was taken after (0, nil when it has none).
+	Snapshot(session string) (after uint64, data []byte, err error)
 	// Close flushes what is pending and releases the files.
 	Close() error
 }
@@ -65,6 +68,11 @@ type Commit struct {
 	Events   []byte
 	// Delete removes the session and everything stored for it.
 	Delete bool
+	// Snapshot, when set, is the session's state after its input
+	// SnapshotAfter, encoded by the server; it replaces any earlier one,
+	// so that recovery replays only the inputs after it.
+	Snapshot      []byte
+	SnapshotAfter uint64
 	// Cut, when not 0, first removes the session's inputs from index Cut
 	// on and its events from seq FirstSeq on — the damaged rest of a
 	// journal that recovery gave up — so that the session's next inputs

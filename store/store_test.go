@@ -400,3 +400,31 @@ func TestOpenRefusesAnotherFormat(t *testing.T) {
 	defer s.Close()
 	wantRange(t, readAll(t, s, "a", 0, 10), 1, 3)
 }
+
+// A session's latest snapshot replaces the earlier one and survives a
+// reopen, journaled or checkpointed.
+func TestSnapshotKeepsTheLatest(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{SyncInterval: time.Hour, SyncRecords: 1 << 20})
+	l := &sessionLog{id: "a"}
+	l.commit(t, s, 2)
+	if after, data, err := s.Snapshot("a"); err != nil || after != 0 || data != nil {
+		t.Fatalf("snapshot before any: %d %q %v", after, data, err)
+	}
+	for i, snap := range []string{"first", "second"} {
+		l.commit(t, s, 2)
+		if err := s.Commit(&Commit{Session: "a", Snapshot: []byte(snap), SnapshotAfter: uint64(2 + i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crash(s) // the snapshots are in the journal only
+	s = open(t, dir, Options{})
+	defer s.Close()
+	if after, data, err := s.Snapshot("a"); err != nil || after != 3 || string(data) != "second" {
+		t.Fatalf("snapshot after reopen: %d %q %v, want 3 \"second\"", after, data, err)
+	}
+	ss, _ := s.Sessions()
+	if ss[0].Inputs != 3 {
+		t.Fatalf("%d inputs, want 3 (a snapshot is not an input)", ss[0].Inputs)
+	}
+}
