@@ -41,8 +41,8 @@ type endpointSnap struct {
 	Remote    netip.AddrPort `json:"remote"`
 	Parent    string         `json:"parent,omitempty"`
 	Overrides []byte         `json:"overrides,omitempty"` // ProfileOverrides, protobuf
-	Core      uint32         `json:"core"`            // its emulator endpoint now
-	Cores     []uint32       `json:"cores,omitempty"` // every emulator endpoint whose events it names
+	Core      uint32         `json:"core"`                // its emulator endpoint now
+	Cores     []uint32       `json:"cores,omitempty"`     // every emulator endpoint whose events it names
 	Order     uint64         `json:"order"`
 	Forks     uint64         `json:"forks"`
 	Live      bool           `json:"live"` // listed (eps), not only naming old events (byCore)
