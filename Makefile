@@ -56,15 +56,15 @@ example-node:
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) ./emulator/...
 
-## rewrite: regenerate transcripts and rendering golden files after an intended change; review the diff like code.
+## rewrite: regenerate transcripts, the committed snapshots (after a format change with its version bump) and rendering golden files after an intended change; review the diff like code.
 rewrite:
-	$(GO) test ./emulator/ -run TestTranscripts -args -rewrite
+	$(GO) test ./emulator/ -run 'TestTranscripts|TestSnapshotFormat' -args -rewrite
 	$(GO) test ./render/ -run TestGolden -args -update
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
-	@for pkg in ./emulator/ ./emulator/tcp/; do \
+	@for pkg in ./emulator/ ./emulator/tcp/ ./scenario/; do \
 		for t in $$($(GO) test -list='^Fuzz' $$pkg | grep ^Fuzz); do \
 			$(GO) test -run='^$$$$' -fuzz="^$$t$$$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 		done; \

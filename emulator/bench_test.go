@@ -56,6 +56,33 @@ func benchSession(b *testing.B) (*Session, netip.AddrPort, EndpointID) {
 	return s, srv, lid
 }
 
+// benchEstablish opens n connections to the listener and accepts them as
+// they come, a thousand at a time, as a server does (the backlog stays
+// short); it returns the client and the accepted server endpoints.
+func benchEstablish(b *testing.B, s *Session, srv netip.AddrPort, lid EndpointID, n int) (clients, servers []EndpointID) {
+	clients, servers = make([]EndpointID, 0, n), make([]EndpointID, 0, n)
+	for k := range n {
+		c, _, err := s.Connect(pipeAddr(k), srv, nil, EndpointOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients = append(clients, c)
+		if k%1000 == 999 || k == n-1 {
+			if _, err := s.RunUntilIdle(0); err != nil {
+				b.Fatal(err)
+			}
+			for {
+				a, err := s.Accept(lid)
+				if err != nil {
+					break
+				}
+				servers = append(servers, a)
+			}
+		}
+	}
+	return clients, servers
+}
+
 // benchState is an endpoint's state, failing the benchmark if it is gone.
 func benchState(b *testing.B, s *Session, id EndpointID) tcp.State {
 	ep, err := s.lookup(id)
@@ -414,28 +441,8 @@ func BenchmarkIdleEstablished(b *testing.B) {
 		runtime.ReadMemStats(&m0)
 		b.StartTimer()
 		s, srv, lid := benchSession(b)
-		ids := make([]EndpointID, 0, 2*conns)
-		for k := 0; k < conns; k++ {
-			c, _, err := s.Connect(pipeAddr(k), srv, nil, EndpointOptions{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			ids = append(ids, c)
-			if k%1000 == 999 {
-				// Accept as they come, as a server does: the backlog
-				// stays short.
-				if _, err := s.RunUntilIdle(0); err != nil {
-					b.Fatal(err)
-				}
-				for {
-					a, err := s.Accept(lid)
-					if err != nil {
-						break
-					}
-					ids = append(ids, a)
-				}
-			}
-		}
+		clients, servers := benchEstablish(b, s, srv, lid, conns)
+		ids := append(clients, servers...)
 		b.StopTimer()
 		for _, id := range ids[len(ids)-10:] {
 			benchExpect(b, s, id, tcp.Established, "idle connection")

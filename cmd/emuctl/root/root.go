@@ -24,6 +24,7 @@ import (
 	"github.com/tcpemu/tcpemu/cmd/emuctl/inject"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/net"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/printer"
+	"github.com/tcpemu/tcpemu/cmd/emuctl/run"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/session"
 	"github.com/tcpemu/tcpemu/cmd/emuctl/watch"
 )
@@ -102,6 +103,7 @@ func NewCmd(g *cmdutil.Globals) *cobra.Command {
 		{"observe", watch.NewCmd(g)},
 		{"observe", export.NewCmd(g)},
 		{"tools", b},
+		{"tools", run.NewCmd(g)},
 	} {
 		c.cmd.GroupID = c.group
 		cmd.AddCommand(c.cmd)

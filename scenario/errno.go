@@ -1,0 +1,72 @@
+package scenario
+
+import (
+	"errors"
+
+	"github.com/tcpemu/tcpemu/emulator"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
+
+// errnoName is the errno Linux reports for an error the TCP signalled
+// asynchronously (sk_err): a reset, a refused connection, a timeout.
+func errnoName(e tcp.Error) string {
+	switch e {
+	case tcp.ErrConnectionReset:
+		return "ECONNRESET"
+	case tcp.ErrConnectionRefused:
+		return "ECONNREFUSED"
+	case tcp.ErrTimedOut, tcp.ErrUserTimeout:
+		return "ETIMEDOUT"
+	case tcp.ErrConnectionClosing:
+		return "EPIPE"
+	case tcp.ErrConnectionDoesNotExist:
+		return "ENOTCONN"
+	case tcp.ErrInsufficientResources:
+		return "ENOBUFS"
+	case tcp.ErrConnectionAlreadyExists:
+		return "EISCONN"
+	case tcp.ErrRemoteSocketUnspecified:
+		return "EDESTADDRREQ"
+	}
+	return "EIO"
+}
+
+// errnoOf maps an error a user call returned to the errno the system
+// call gives on Linux. The RFC's errors depend on the call: SEND on a
+// closing or vanished connection is EPIPE (write(2)), RECEIVE on one is
+// ENOTCONN.
+func (r *runner) errnoOf(call string, err error) result {
+	var te tcp.Error
+	switch {
+	case errors.Is(err, emulator.ErrAddressInUse):
+		return errno("EADDRINUSE")
+	case errors.Is(err, emulator.ErrInvalidAddress):
+		return errno("EINVAL")
+	case errors.As(err, &te):
+		if call == "write" && (te == tcp.ErrConnectionClosing || te == tcp.ErrConnectionDoesNotExist) {
+			return errno("EPIPE")
+		}
+		if call == "write" && te == tcp.ErrInsufficientResources {
+			return errno("EAGAIN")
+		}
+		return errno(errnoName(te))
+	}
+	return errno("EIO")
+}
+
+// errnoNumbers are Linux's values for the errnos SO_ERROR can hold.
+var errnoNumbers = map[string]int64{
+	"EPIPE": 32, "ENOBUFS": 105, "EISCONN": 106, "ENOTCONN": 107, "ETIMEDOUT": 110,
+	"ECONNREFUSED": 111, "ECONNRESET": 104, "EDESTADDRREQ": 89, "EIO": 5,
+}
+
+func errnoNumber(name string) int64 { return errnoNumbers[name] }
+
+// errnoAlias maps an errno name to the one the runner reports when Linux
+// gives both the same number (EWOULDBLOCK is EAGAIN).
+func errnoAlias(name string) string {
+	if name == "EWOULDBLOCK" {
+		return "EAGAIN"
+	}
+	return name
+}

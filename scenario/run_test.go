@@ -1,0 +1,231 @@
+package scenario
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// server is a handshake to a listener, accepted as fd 4.
+const server = `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <mss 1460>
++0.1 < . 1:1(0) ack 1 win 65535
++0 accept(3, ..., ...) = 4
+`
+
+func runScript(t *testing.T, src string, profile string) *Result {
+	t.Helper()
+	s, err := Parse("t.pkt", src)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return Run(s, "t.pkt", NewLocal, Options{Profile: profile})
+}
+
+// A runner that cannot fail is worthless: each of these scripts is wrong
+// in one way, and the verdict must say which line and what differs.
+func TestWrongScriptsFailWithTheRightDiagnosis(t *testing.T) {
+	for _, c := range []struct {
+		name, src  string
+		line       int
+		msg        string // in Failure.Message
+		actual     string // in Failure.Actual
+		rule       string // Failure.Rule, if any
+		profile    string
+		unexpected bool
+	}{
+		{name: "wrong ack in SYN-ACK", line: 5, msg: "ack 1, expected 2", actual: "S. 0:0(0) ack 1", rule: "listen-syn",
+			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 2 <mss 1460>\n"},
+		{name: "wrong flags", line: 9, msg: "flags F., expected .", rule: "close-send-fin",
+			src: server + "+0.1 close(4) = 0\n+0 > . 1:1(0) ack 1\n"},
+		{name: "missing MSS option", line: 5, msg: "options <mss 1460>, expected no MSS option",
+			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1\n"},
+		{name: "wrong MSS", line: 5, msg: "mss 1460, expected 536",
+			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1 <mss 536>\n"},
+		{name: "wrong state", line: 9, msg: "expected state TIME-WAIT, the endpoint is in FIN-WAIT-1", actual: "FIN-WAIT-1", rule: "close-send-fin",
+			src: server + "+0.1 close(4) = 0\n+0 ~ state TIME-WAIT\n"},
+		{name: "nothing sent", line: 8, msg: "expected F. 1:1(0) ack 1 by 204ms; the endpoint sent nothing", actual: "nothing sent",
+			src: server + "+0 > F. 1:1(0) ack 1\n"},
+		{name: "too early", line: 9, msg: "timing: F. 1:1(0) ack 1 win 65535 was sent at 300ms, expected at 800ms",
+			src: server + "+0.1 close(4) = 0\n+0.5 > F. 1:1(0) ack 1\n"},
+		{name: "unexpected segment", line: 9, msg: "the endpoint sent F. 1:1(0) ack 1 win 65535 at 300ms, which no line of the script expects",
+			src: server + "+0.1 close(4) = 0\n+0.1 < . 1:1(0) ack 1 win 65535\n+0 > F. 1:1(0) ack 1\n"},
+		{name: "wrong return value", line: 9, msg: "read() returned 100, expected 50",
+			src: server + "+0.1 < P. 1:101(100) ack 1 win 65535\n+0 read(4, ..., 1000) = 50\n"},
+		{name: "wrong errno", line: 9, msg: "read() returned -1 ECONNRESET, expected -1 EAGAIN", profile: "rfc9293",
+			src: server + "+0.1 < R 1:1(0) win 0\n+0 read(4, ..., 1000) = -1 EAGAIN\n"},
+		{name: "blocking call too late", line: 8, msg: "timing: the blocking read() of line 8:1 returned at 500ms, expected at 300ms",
+			src: server + "+0...0.1 read(4, ..., 1000) = 10\n+0.3 < P. 1:11(10) ack 1 win 65535\n"},
+		{name: "blocking call never returns", line: 8, msg: "the blocking read() of line 8:1 never returned",
+			src: server + "+0...0.1 read(4, ..., 1000) = 10\n"},
+		{name: "non-blocking call that blocks", line: 8, msg: "read() blocked",
+			src: server + "+0 read(4, ..., 1000) = 10\n"},
+		{name: "state of a connection that does not exist", line: 8, msg: "~ state: no connection with the script's port 40009",
+			src: server + "+0 ~ state peer 40009 ESTABLISHED\n"},
+		{name: "syn retransmission too early for linux", line: 4, msg: "expected at 3s", profile: "linux",
+			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0...10 connect(3, ..., ...) = 0\n+0 > S 0:0(0) <mss 1460>\n3 > S 0:0(0) <mss 1460>\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := runScript(t, c.src, c.profile)
+			if res.Status != StatusFailed || res.Failure == nil {
+				t.Fatalf("verdict %s %+v, want failed", res.Status, res.Failure)
+			}
+			f := res.Failure
+			if f.Pos.Line != c.line {
+				t.Errorf("failure on line %d (%q), want line %d", f.Pos.Line, f.Line, c.line)
+			}
+			if !strings.Contains(f.Message, c.msg) {
+				t.Errorf("message %q, want it to contain %q", f.Message, c.msg)
+			}
+			if c.actual != "" && !strings.Contains(f.Actual, c.actual) {
+				t.Errorf("actual %q, want it to contain %q", f.Actual, c.actual)
+			}
+			if c.rule != "" && f.Rule != c.rule {
+				t.Errorf("rule %q (%s), want %q", f.Rule, f.Explanation, c.rule)
+			}
+			if f.Rule != "" && (f.Section == "" || f.Explanation == "") {
+				t.Errorf("rule %q without its section or explanation", f.Rule)
+			}
+			if res.Points != 0 {
+				t.Errorf("a failed script earned %v points", res.Points)
+			}
+		})
+	}
+}
+
+// Features the emulator lacks never pass silently and never run.
+func TestUnsupportedFeaturesGiveAnUnsupportedVerdict(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"shell command", "`tc qdisc add dev tun0 root netem loss 10%`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "shell command `tc qdisc"},
+		{"python", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_state == 1 }%\n", "Python block"},
+		{"system call", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendmsg(3, {msg_name(...)=...}, 0) = 10\n", "system call sendmsg()"},
+		{"udp socket", "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n", "socket type SOCK_DGRAM"},
+		{"tcp_info", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1}, [4]) = 0\n", "getsockopt option TCP_INFO"},
+		{"blocking linger", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0\n", "non-zero l_linger"},
+		{"knob after listen", server + "+0 setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", "after listen() or connect()"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := runScript(t, c.src, "")
+			if res.Status != StatusUnsupported {
+				t.Fatalf("verdict %s %+v, want unsupported", res.Status, res.Failure)
+			}
+			var all []string
+			for _, u := range res.Unsupported {
+				if u.Pos.Line < 1 {
+					t.Errorf("unsupported without a line: %v", u)
+				}
+				all = append(all, u.What)
+			}
+			if !strings.Contains(strings.Join(all, "\n"), c.want) {
+				t.Errorf("unsupported %q, want %q", all, c.want)
+			}
+		})
+	}
+}
+
+// Socket options before listen() become the endpoint's knobs.
+func TestSocketOptionsBecomeKnobs(t *testing.T) {
+	res := runScript(t, `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 setsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [536], 4) = 0
++0 getsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [536], [4]) = 0
++0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1460>
++0 > S. 0:0(0) ack 1 <mss 536>
+`, "")
+	if !res.Passed() {
+		t.Fatalf("%s: %+v", res.Status, res.Failure)
+	}
+	// SO_LINGER {1, 0}: close() aborts with a RST.
+	res = runScript(t, server+`+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
++0.1 close(4) = 0
++0 > R 1:1(0)
+`, "")
+	if !res.Passed() {
+		t.Fatalf("SO_LINGER abort: %s: %+v", res.Status, res.Failure)
+	}
+}
+
+// The library under scenarios/ passes under both profiles; a script that
+// names its profile runs under that one only.
+func TestLibraryPassesUnderBothProfiles(t *testing.T) {
+	files, err := filepath.Glob("../scenarios/*.pkt")
+	if err != nil || len(files) < 15 {
+		t.Fatalf("library: %d scripts (%v)", len(files), err)
+	}
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(string(src), "// Teaches: ") {
+			t.Errorf("%s: the first line must say what the script teaches (// Teaches: …)", file)
+		}
+		for _, profile := range []string{"linux", "rfc9293"} {
+			res := RunFile(file, src, NewLocal, Options{Profile: profile})
+			if !res.Passed() {
+				t.Errorf("%s under %s: %s %+v %v", file, profile, res.Status, res.Failure, res.Unsupported)
+			}
+			if res.Lines != res.TotalLines || res.Lines == 0 {
+				t.Errorf("%s under %s: ran %d of %d lines", file, profile, res.Lines, res.TotalLines)
+			}
+		}
+	}
+}
+
+// The same script gives the same verdict and event log every time.
+func TestRunsAreDeterministic(t *testing.T) {
+	src, err := os.ReadFile("../scenarios/time-wait-lost-ack.pkt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := RunFile("x", src, NewLocal, Options{Seed: 7})
+	b := RunFile("x", src, NewLocal, Options{Seed: 7})
+	if len(a.Events) == 0 || len(a.Events) != len(b.Events) {
+		t.Fatalf("event logs of %d and %d events", len(a.Events), len(b.Events))
+	}
+	for i := range a.Events {
+		if a.Events[i] != b.Events[i] {
+			t.Fatalf("event %d differs: %+v vs %+v", i, a.Events[i], b.Events[i])
+		}
+	}
+}
+
+// Linux details a ported script relies on: shutdown(SHUT_RD) makes an
+// empty read return 0 while arriving data is still acknowledged and
+// readable; recv(MSG_DONTWAIT) does not block; EWOULDBLOCK is EAGAIN; and
+// windows after a SYN that offered window scaling are read as scaled.
+func TestLinuxSocketDetails(t *testing.T) {
+	res := runScript(t, `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
++0 bind(3, ..., ...) = 0
++0 listen(3, 1) = 0
++0.1 < S 0:0(0) win 65535 <mss 1000,nop,wscale 2>
++0 > S. 0:0(0) ack 1 <mss 1460,nop,wscale 7>
++0.1 < . 1:1(0) ack 1 win 1000
++0 accept(3, ..., ...) = 4
++0 recv(4, ..., 100, MSG_DONTWAIT) = -1 EWOULDBLOCK (Operation would block)
++0 shutdown(4, SHUT_RD) = 0
++0 read(4, ..., 100) = 0
++0 < P. 1:11(10) ack 1 win 1000
++0 > . 1:1(0) ack 11
++0 read(4, ..., 100) = 10
+// win 1000 with wscale 2 is 4000 octets: a 3000-octet write goes at once.
++0 write(4, ..., 3000) = 3000
++0 > P. 1:3001(3000) ack 11
+`, "")
+	if !res.Passed() {
+		t.Fatalf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
+	}
+	var noted bool
+	for _, n := range res.Notes {
+		noted = noted || strings.Contains(n.Text, "window scaling is not modelled")
+	}
+	if !noted {
+		t.Errorf("no note about window scaling: %v", res.Notes)
+	}
+}

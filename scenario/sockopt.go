@@ -1,0 +1,98 @@
+package scenario
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func (r *runner) setsockopt(ev *Event, s *socket, name string, val Expr) error {
+	if msg, ok := sockoptNoEffect[name]; ok {
+		r.noteOnce(name, ev.Pos, msg)
+		if v, ok := intArg(val); ok {
+			s.sockopts[name] = v
+		}
+		return r.check(ev, okRes(0))
+	}
+	if name == "SO_LINGER" {
+		s.linger0 = intField(val, "l_onoff") == 1 && intField(val, "l_linger") == 0
+		s.sockopts["l_onoff"], s.sockopts["l_linger"] = intField(val, "l_onoff"), intField(val, "l_linger")
+		return r.check(ev, okRes(0))
+	}
+	v, okv := intArg(val)
+	if !okv || v < 0 {
+		if name == "TCP_LINGER2" && okv {
+			return &unsupportedErr{"TCP_LINGER2 -1 (an orphan FIN-WAIT-2 that is reset at once)"}
+		}
+		return r.check(ev, errno("EINVAL"))
+	}
+	if s.ep != 0 {
+		return &unsupportedErr{fmt.Sprintf("setsockopt %s after listen() or connect(): the emulator fixes an endpoint's knobs when it opens", name)}
+	}
+	knob := sockoptKnob[name]
+	value := strconv.FormatInt(v, 10)
+	switch name {
+	case "TCP_USER_TIMEOUT":
+		value = (time.Duration(v) * time.Millisecond).String()
+	case "TCP_LINGER2":
+		value = (time.Duration(v) * time.Second).String()
+	}
+	s.knobs = append(s.knobs, knob+"="+value)
+	s.sockopts[name] = v
+	return r.check(ev, okRes(0))
+}
+
+func (r *runner) getsockopt(ev *Event, s *socket, name string) error {
+	res := okRes(0)
+	var v int64
+	switch name {
+	case "SO_ERROR":
+		if e := r.takeErr(s.ep, ""); e.errno != "" {
+			v = errnoNumber(e.errno)
+		}
+	case "SO_LINGER":
+		on, l := s.sockopts["l_onoff"], s.sockopts["l_linger"]
+		res.value = &Expr{Kind: ExprStruct, Fields: map[string]Expr{"l_onoff": {Kind: ExprInt, Int: on}, "l_linger": {Kind: ExprInt, Int: l}}}
+		return r.check(ev, res)
+	default:
+		if x, ok := s.sockopts[name]; ok {
+			v = x
+		} else {
+			v = r.profileValue(name)
+		}
+	}
+	res.value = &Expr{Kind: ExprList, Items: []Expr{{Kind: ExprInt, Int: v}}}
+	return r.check(ev, res)
+}
+
+// profileValue is a socket option's value before any setsockopt: the
+// profile's (with the script's knobs).
+func (r *runner) profileValue(name string) int64 {
+	switch name {
+	case "TCP_USER_TIMEOUT":
+		return r.cfg.UserTimeout.Milliseconds()
+	case "TCP_LINGER2":
+		return int64(r.cfg.FinWait2Timeout / time.Second)
+	case "TCP_SYNCNT":
+		return int64(r.cfg.SynRetries)
+	case "TCP_MAXSEG":
+		return int64(r.cfg.MSS)
+	}
+	return 0
+}
+
+func (r *runner) fcntl(ev *Event, s *socket, cmd string, val Expr) error {
+	const oRDWR, oNONBLOCK = 0x2, 0x800
+	switch cmd {
+	case "F_SETFL":
+		s.nonblock = strings.Contains(val.Name, "O_NONBLOCK") || (val.Kind == ExprInt && val.Int&oNONBLOCK != 0)
+		return r.check(ev, okRes(0))
+	default: // F_GETFL
+		flags := int64(oRDWR)
+		if s.nonblock {
+			flags |= oNONBLOCK
+		}
+		return r.check(ev, okRes(flags))
+	}
+}

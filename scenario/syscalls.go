@@ -1,0 +1,416 @@
+package scenario
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+)
+
+// socket is a file descriptor of the script's process.
+type socket struct {
+	fd       int
+	ep       emulator.EndpointID // 0 until listen or connect
+	bound    netip.AddrPort
+	listener bool
+	conn     tuple // a connection's addresses
+	knobs    []string
+	sockopts map[string]int64 // values set by setsockopt, by option name
+	nonblock bool
+	linger0  bool // SO_LINGER {1, 0}: close() aborts
+	shutWr   bool
+	shutRd   bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
+}
+
+func (s *socket) tuple() tuple {
+	if s.listener || s.ep == 0 {
+		b := s.bound
+		if !b.IsValid() {
+			b = netip.AddrPortFrom(LocalIP, DefaultPort)
+		}
+		return tuple{b, netip.AddrPortFrom(RemoteIP, DefaultPeerPort)}
+	}
+	return s.conn
+}
+
+// result is what a system call returned.
+type result struct {
+	ret   int64
+	errno string
+	value *Expr // getsockopt's value, compared with the script's
+	got   string
+}
+
+func okRes(n int64) result { return result{ret: n} }
+func errno(e string) result {
+	return result{ret: -1, errno: e}
+}
+
+// syscall runs a system-call line at time at.
+func (r *runner) syscall(ev *Event, at time.Duration) error {
+	sc := ev.Syscall
+	if r.pending != nil {
+		p := r.pending
+		return r.fail(fmt.Sprintf("%s() is called while the blocking %s() of line %s has not returned", sc.Name, p.name, p.ev.Pos),
+			fmt.Sprintf("%s() returned by now", p.name), "still blocked")
+	}
+	arg := func(i int) Expr {
+		if i < len(sc.Args) {
+			return sc.Args[i]
+		}
+		return Expr{Kind: ExprEllipsis}
+	}
+	if sc.Name == "socket" {
+		return r.check(ev, r.socketCall())
+	}
+	fdArg := arg(0)
+	if fdArg.Kind != ExprInt {
+		return r.fail(sc.Name+"(): the first argument must be a file descriptor", "a number", fdArg.Name)
+	}
+	s, found := r.fds[int(fdArg.Int)]
+	if !found {
+		return r.check(ev, errno("EBADF"))
+	}
+	switch sc.Name {
+	case "bind":
+		s.bound = netip.AddrPortFrom(LocalIP, portOf(arg(1), DefaultPort))
+		return r.check(ev, okRes(0))
+	case "listen":
+		return r.listen(ev, s, arg(1))
+	case "connect":
+		return r.connect(ev, s, arg(1), at)
+	case "accept":
+		return r.accept(ev, s, at)
+	case "read", "recv":
+		return r.read(ev, s, arg(2), at, arg(3).Name == "MSG_DONTWAIT")
+	case "write", "send":
+		return r.write(ev, s, arg(2))
+	case "close":
+		return r.closeCall(ev, s)
+	case "shutdown":
+		return r.shutdown(ev, s, arg(1))
+	case "setsockopt":
+		return r.setsockopt(ev, s, arg(2).Name, arg(3))
+	case "getsockopt":
+		return r.getsockopt(ev, s, arg(2).Name)
+	case "fcntl":
+		return r.fcntl(ev, s, arg(1).Name, arg(2))
+	}
+	return &unsupportedErr{"system call " + sc.Name + "()"}
+}
+
+// portOf reads sin_port=htons(N) from a sockaddr, if the script gives one.
+func portOf(e Expr, def uint16) uint16 {
+	if e.Kind == ExprStruct {
+		if p, ok := e.Fields["sin_port"]; ok {
+			if p.Kind == ExprName && p.Name == "htons" && len(p.Items) == 1 && p.Items[0].Kind == ExprInt {
+				return uint16(p.Items[0].Int)
+			}
+			if p.Kind == ExprInt {
+				return uint16(p.Int)
+			}
+		}
+	}
+	return def
+}
+
+// check compares a call's result with the line's.
+func (r *runner) check(ev *Event, got result) error {
+	sc := ev.Syscall
+	want := strconv.FormatInt(sc.Ret, 10)
+	if sc.Errno != "" {
+		want += " " + errnoAlias(sc.Errno)
+	}
+	have := strconv.FormatInt(got.ret, 10)
+	if got.errno != "" {
+		have += " " + got.errno
+	}
+	if want != have {
+		return r.fail(fmt.Sprintf("%s() returned %s, expected %s", sc.Name, have, want), want, have)
+	}
+	if got.value != nil && sc.Name == "getsockopt" && len(sc.Args) > 3 {
+		if msg := compareValue(sc.Args[3], *got.value); msg != "" {
+			return r.fail("getsockopt(): "+msg, exprText(sc.Args[3]), exprText(*got.value))
+		}
+	}
+	return nil
+}
+
+// compareValue compares a getsockopt value; "..." matches anything.
+func compareValue(want, got Expr) string {
+	switch want.Kind {
+	case ExprEllipsis:
+		return ""
+	case ExprList:
+		w, _ := intArg(want)
+		g, _ := intArg(got)
+		if w != g {
+			return fmt.Sprintf("value %d, expected %d", g, w)
+		}
+	case ExprStruct:
+		for k, v := range want.Fields {
+			if v.Kind == ExprInt && intField(got, k) != v.Int {
+				return fmt.Sprintf("%s=%d, expected %d", k, intField(got, k), v.Int)
+			}
+		}
+	}
+	return ""
+}
+
+func exprText(e Expr) string {
+	switch e.Kind {
+	case ExprInt:
+		return strconv.FormatInt(e.Int, 10)
+	case ExprList:
+		parts := make([]string, len(e.Items))
+		for i, it := range e.Items {
+			parts[i] = exprText(it)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case ExprStruct:
+		keys := []string{"l_onoff", "l_linger"}
+		var parts []string
+		for _, k := range keys {
+			if v, ok := e.Fields[k]; ok {
+				parts = append(parts, k+"="+exprText(v))
+			}
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	case ExprName:
+		return e.Name
+	}
+	return "..."
+}
+
+func (r *runner) socketCall() result {
+	fd := 3
+	for r.fds[fd] != nil {
+		fd++
+	}
+	r.fds[fd] = &socket{fd: fd, sockopts: map[string]int64{}}
+	return okRes(int64(fd))
+}
+
+func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
+	if s.ep != 0 {
+		return r.check(ev, errno("EINVAL"))
+	}
+	if !s.bound.IsValid() {
+		s.bound = netip.AddrPortFrom(LocalIP, DefaultPort)
+	}
+	// Linux lets backlog+1 connections wait in the accept queue (the
+	// queue is full when its length exceeds the backlog).
+	backlog := 1
+	if n, ok := intArg(backlogArg); ok && n >= 0 {
+		backlog = int(n) + 1
+	}
+	id, evs, err := r.d.Listen(s.bound, s.knobs, backlog)
+	r.see(evs)
+	if err != nil {
+		return r.check(ev, r.errnoOf("listen", err))
+	}
+	s.ep, s.listener = id, true
+	r.names[id] = "fd" + strconv.Itoa(s.fd)
+	r.live = s.tuple()
+	return r.check(ev, okRes(0))
+}
+
+func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) error {
+	if s.ep != 0 {
+		if s.nonblock {
+			if r.stateOf(s.ep) == tcp.SynSent {
+				return r.check(ev, errno("EALREADY"))
+			}
+		}
+		return r.check(ev, errno("EISCONN"))
+	}
+	local := s.bound
+	if !local.IsValid() {
+		local = netip.AddrPortFrom(LocalIP, 0)
+	}
+	remote := netip.AddrPortFrom(RemoteIP, portOf(addr, DefaultPort))
+	id, evs, err := r.d.Connect(local, remote, s.knobs)
+	r.see(evs)
+	if err != nil {
+		return r.check(ev, r.errnoOf("connect", err))
+	}
+	s.ep = id
+	r.names[id] = "fd" + strconv.Itoa(s.fd)
+	st, err := r.d.Status(id)
+	if err != nil {
+		return fmt.Errorf("status of endpoint %d: %w", id, err)
+	}
+	s.conn = tuple{st.Local, remote}
+	r.epOf[s.conn] = id
+	r.live = s.conn
+	if s.nonblock {
+		return r.check(ev, errno("EINPROGRESS"))
+	}
+	return r.block(ev, "connect", s, at)
+}
+
+func (r *runner) accept(ev *Event, s *socket, at time.Duration) error {
+	if !s.listener {
+		return r.check(ev, errno("EINVAL"))
+	}
+	id, ok, err := r.d.Accept(s.ep)
+	if err != nil {
+		return r.check(ev, r.errnoOf("accept", err))
+	}
+	if ok {
+		return r.check(ev, r.accepted(id))
+	}
+	if s.nonblock {
+		return r.check(ev, errno("EAGAIN"))
+	}
+	return r.block(ev, "accept", s, at)
+}
+
+// accepted gives an accepted child a file descriptor.
+func (r *runner) accepted(id emulator.EndpointID) result {
+	res := r.socketCall()
+	c := r.fds[int(res.ret)]
+	c.ep = id
+	r.names[id] = "fd" + strconv.Itoa(c.fd)
+	for t, ep := range r.epOf {
+		if ep == id {
+			c.conn = t
+		}
+	}
+	if c.conn.local.IsValid() {
+		r.live = c.conn
+	}
+	return res
+}
+
+func (r *runner) read(ev *Event, s *socket, n Expr, at time.Duration, dontwait bool) error {
+	if s.ep == 0 || s.listener {
+		return r.check(ev, errno("ENOTCONN"))
+	}
+	max := 1 << 20
+	if v, ok := intArg(n); ok {
+		max = int(v)
+	}
+	st, err := r.d.Status(s.ep)
+	if err != nil {
+		return err
+	}
+	if st.RcvQueued > 0 || r.sigErr[s.ep] != 0 || finReceived(st.State) {
+		return r.check(ev, r.receive(s, max))
+	}
+	if s.shutRd {
+		return r.check(ev, okRes(0))
+	}
+	if s.nonblock || dontwait {
+		return r.check(ev, errno("EAGAIN"))
+	}
+	r.pendingMax = max
+	return r.block(ev, "read", s, at)
+}
+
+// receive reads up to max octets; a signalled error comes first, once
+// (Linux's sk_err), then end of stream reads as 0.
+func (r *runner) receive(s *socket, max int) result {
+	st, _ := r.d.Status(s.ep)
+	if st.RcvQueued == 0 {
+		if e := r.sigErr[s.ep]; e != 0 {
+			return r.takeErr(s.ep, "")
+		}
+	}
+	n, eof, evs, err := r.d.Receive(s.ep, max)
+	r.see(evs)
+	switch {
+	case n > 0:
+		return okRes(int64(n))
+	case err != nil && !eof:
+		if st.State == tcp.Closed || finReceived(st.State) {
+			return okRes(0)
+		}
+		return r.errnoOf("read", err)
+	}
+	return okRes(0)
+}
+
+// takeErr reports a signalled error once; def is used when none was.
+func (r *runner) takeErr(id emulator.EndpointID, def string) result {
+	e := r.sigErr[id]
+	if e == 0 {
+		if def == "" {
+			return okRes(0)
+		}
+		return errno(def)
+	}
+	r.sigErr[id] = 0
+	return errno(errnoName(e))
+}
+
+func (r *runner) write(ev *Event, s *socket, n Expr) error {
+	if s.ep == 0 || s.listener {
+		return r.check(ev, errno("EPIPE"))
+	}
+	if r.sigErr[s.ep] != 0 {
+		return r.check(ev, r.takeErr(s.ep, ""))
+	}
+	if s.shutWr {
+		return r.check(ev, errno("EPIPE"))
+	}
+	size, _ := intArg(n)
+	if size < 0 || size > 1<<24 {
+		return r.fail(fmt.Sprintf("write of %d octets", size), "0..16M octets", strconv.FormatInt(size, 10))
+	}
+	evs, err := r.d.Send(s.ep, make([]byte, size))
+	r.see(evs)
+	if err != nil {
+		return r.check(ev, r.errnoOf("write", err))
+	}
+	return r.check(ev, okRes(size))
+}
+
+func (r *runner) closeCall(ev *Event, s *socket) error {
+	delete(r.fds, s.fd)
+	if s.ep != 0 {
+		var evs []emulator.Event
+		switch {
+		case s.linger0:
+			evs, _ = r.d.Abort(s.ep)
+		case !s.shutWr:
+			evs, _ = r.d.Close(s.ep)
+		}
+		// close() succeeds whatever the TCP says ("connection does not
+		// exist" after a reset): the descriptor is gone either way.
+		r.see(evs)
+	}
+	return r.check(ev, okRes(0))
+}
+
+func (r *runner) shutdown(ev *Event, s *socket, how Expr) error {
+	if s.ep == 0 || s.listener {
+		return r.check(ev, errno("ENOTCONN"))
+	}
+	if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
+		s.shutRd = true
+	}
+	switch how.Name {
+	case "SHUT_WR", "SHUT_RDWR":
+		if !s.shutWr {
+			s.shutWr = true
+			evs, err := r.d.Close(s.ep)
+			r.see(evs)
+			if err != nil {
+				return r.check(ev, r.errnoOf("shutdown", err))
+			}
+		}
+	case "SHUT_RD":
+		// Only the socket notes it: read() returns 0 once nothing is
+		// queued. TCP sends nothing (RFC 9293 has no half-close of the
+		// receiving side), and arriving data is still acknowledged and
+		// readable, as on Linux.
+	default:
+		return &unsupportedErr{"shutdown how " + how.Name}
+	}
+	return r.check(ev, okRes(0))
+}
