@@ -40,6 +40,10 @@ func startDurable(t *testing.T, dir string, lim Limits) *durable {
 	return startDurableWith(t, dir, lim, store.Options{})
 }
 
+// snapInputs is the tests' snapshot interval: small, so that restarts
+// restore snapshots and replay the inputs after them.
+const snapInputs = 5
+
 func startDurableWith(t *testing.T, dir string, lim Limits, so store.Options) *durable {
 	t.Helper()
 	so.Format = StoreFormat
@@ -47,7 +51,7 @@ func startDurableWith(t *testing.T, dir string, lim Limits, so store.Options) *d
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Limits: lim, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), Store: st})
+	srv := New(Options{Limits: lim, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel), Store: st, SnapshotInputs: snapInputs})
 	rep, err := srv.Recover()
 	if err != nil {
 		t.Fatal(err)
@@ -74,6 +78,19 @@ func (d *durable) stop() {
 	d.conn.Close()
 	d.srv.Shutdown()
 	d.gs.Stop()
+	_ = d.st.Close()
+}
+
+// stopCleanly stops as emud does on SIGTERM: a snapshot of every changed
+// session before the store closes.
+func (d *durable) stopCleanly(t *testing.T) {
+	t.Helper()
+	d.conn.Close()
+	d.srv.Shutdown()
+	d.gs.Stop()
+	if _, err := d.srv.SnapshotAll(); err != nil {
+		t.Fatal(err)
+	}
 	_ = d.st.Close()
 }
 
@@ -150,8 +167,19 @@ func TestRestartRestoresSessionsExactly(t *testing.T) {
 		}
 	}
 	getAfter := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"}))
-	if getAfter.Recovery.GetState() != pb.RecoveryState_RECOVERY_STATE_EXACT {
-		t.Fatalf("recovery status %v", getAfter.Recovery)
+	if r := getAfter.Recovery; r.GetState() != pb.RecoveryState_RECOVERY_STATE_EXACT || !strings.Contains(r.GetDetail(), "restored from the snapshot after input") || r.GetInputsReplayed() == 0 {
+		t.Fatalf("recovery status %v, want a snapshot restored and inputs replayed after it", r)
+	}
+	// A clean stop snapshots: the next start replays nothing.
+	d.stopCleanly(t)
+	d = startDurable(t, d.dir, Limits{})
+	for id, want := range before {
+		if got := allEvents(t, d.harness, "sessions/"+id); len(got) != len(want) || !proto.Equal(got[len(got)-1], want[len(want)-1]) {
+			t.Fatalf("%s after a clean restart: %d events", id, len(got))
+		}
+	}
+	if r := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"})).Recovery; r.GetInputsReplayed() != 0 || r.GetState() != pb.RecoveryState_RECOVERY_STATE_EXACT {
+		t.Fatalf("after a clean stop: %v, want the snapshot restored with nothing to replay", r)
 	}
 	getAfter.Recovery = nil
 	if !proto.Equal(getAfter, getBefore) {
@@ -279,11 +307,12 @@ func TestDivergedReplayMakesSessionReadOnlyWithHistory(t *testing.T) {
 	story(t, d.harness, "a")
 	before := allEvents(t, d.harness, "sessions/a")
 	d.stop()
-	alterStoredEvent(t, d.dir, "a", 10)
+	// The last event: its input is replayed after the last snapshot.
+	alterStoredEvent(t, d.dir, "a", uint64(len(before)-1))
 	d = startDurable(t, d.dir, Limits{})
 	s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"}))
-	if r := s.Recovery; r.GetState() != pb.RecoveryState_RECOVERY_STATE_DIVERGED || !strings.Contains(r.GetDetail(), "event seq 11 differs") {
-		t.Fatalf("recovery %v, want DIVERGED at event seq 11", r)
+	if r := s.Recovery; r.GetState() != pb.RecoveryState_RECOVERY_STATE_DIVERGED || !strings.Contains(r.GetDetail(), fmt.Sprintf("event seq %d differs", len(before))) {
+		t.Fatalf("recovery %v, want DIVERGED at event seq %d", r, len(before))
 	}
 	_, err := d.c.Advance(d.ctx, &pb.AdvanceRequest{Session: "sessions/a", Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}})
 	if st := wantCode(t, err, codes.FailedPrecondition); !strings.Contains(st.Message(), "read-only") {

@@ -136,6 +136,8 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 	if err := s.store.Commit(c); err != nil {
 		return sess.markReadOnly(err, callErr)
 	}
+	sess.inputs++
+	s.maybeSnapshot(sess, uint64(c.Count))
 	return callErr
 }
 

@@ -162,23 +162,29 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 		return nil, fmt.Errorf("session description: %w", err)
 	}
 	lim := meta.Limits.withDefaults()
-	rs := s.replayer(lim)
-	cmd, err := rs.parser().createSession(req)
+	cmd, err := s.replayer(lim).parser().createSession(req)
 	if err != nil {
 		return nil, fmt.Errorf("session description: %w", err)
 	}
-	sess, err := newSessionFrom(cmd, ss.ID, lim, meta.CreateTime, s.store)
-	if err != nil {
+	sess, after, snapLim, from := s.restoreSnapshot(ss, cmd, &meta)
+	if sess != nil {
+		lim = snapLim
+	} else if sess, err = newSessionFrom(cmd, ss.ID, lim, meta.CreateTime, s.store); err != nil {
 		return nil, fmt.Errorf("recreate: %w", err)
 	}
+	rs := s.replayer(lim)
 	if err := s.reg.add(sess, int(^uint(0)>>1)); err != nil {
 		return nil, err
 	}
 	r := &replayState{peers: make(map[uint64]*peer)}
+	for no, p := range sess.snapPeers {
+		r.peers[no] = p
+	}
+	sess.snapPeers = nil
 	sess.replay = r
 	rec := &pb.SessionRecovery{State: pb.RecoveryState_RECOVERY_STATE_EXACT}
-	var last uint64 // the last input replayed
-	err = s.store.Inputs(ss.ID, 1, func(in *store.Input) error {
+	last := after // the last input replayed (or restored)
+	err = s.store.Inputs(ss.ID, after+1, func(in *store.Input) error {
 		r.index, r.firstSeq, r.count, r.events = in.Index, in.FirstSeq, in.Count, in.Events
 		tag, code, peerNo, body, err := decodeInput(in.Data)
 		if err != nil {
@@ -201,7 +207,7 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 			}
 		}
 		r.inputs++
-		last = in.Index
+		last, sess.inputs = in.Index, in.Index
 		if r.mismatch != "" {
 			return errStopReplay
 		}
@@ -232,6 +238,10 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 	default:
 		rec.Detail = fmt.Sprintf("replayed %d inputs and reproduced their %d events exactly", r.inputs, r.evs)
 	}
+	if from != "" {
+		rec.Detail = from + "; " + rec.Detail
+	}
+	sess.sinceSnapInputs = r.inputs
 	rec.InputsReplayed, rec.EventsReplayed = r.inputs, r.evs
 	sess.recovery = rec
 	if ss.LastTime > 0 {

@@ -91,17 +91,20 @@ type session struct {
 	net      networkRecs                          // paths, cuts, rules, external log, peers (network.go)
 
 	// Durability (journal.go, recover.go).
-	durable    bool                // journaled to the server's store
-	readOnly   string              // why nothing may change the session any more ("" if it may)
-	replay     *replayState        // set while recovery replays the journal
-	recovery   *pb.SessionRecovery // what the last start found; nil if created since
-	frozenNext uint64              // diverged: the journal's next seq; its history is read from the store
-	ttl        time.Duration       // expire after this long without a change (0: never)
-	lastChange time.Time           // wall time of the last journaled change (or creation)
-	nextPeer   uint64              // number of the next attached external peer
-	evbuf      []byte              // reused to encode a call's events
-	histbuf    []emulator.Event    // reused to decode stored events
-	store      store.Store         // the server's, when durable
+	durable                          bool                // journaled to the server's store
+	readOnly                         string              // why nothing may change the session any more ("" if it may)
+	replay                           *replayState        // set while recovery replays the journal
+	recovery                         *pb.SessionRecovery // what the last start found; nil if created since
+	frozenNext                       uint64              // diverged: the journal's next seq; its history is read from the store
+	ttl                              time.Duration       // expire after this long without a change (0: never)
+	lastChange                       time.Time           // wall time of the last journaled change (or creation)
+	nextPeer                         uint64              // number of the next attached external peer
+	inputs                           uint64              // inputs journaled (the store's index of the last)
+	sinceSnapInputs, sinceSnapEvents uint64              // journaled since the last snapshot
+	snapPeers                        map[uint64]*peer    // recovery: the claims a snapshot restored
+	evbuf                            []byte              // reused to encode a call's events
+	histbuf                          []emulator.Event    // reused to decode stored events
+	store                            store.Store         // the server's, when durable
 }
 
 // endpointRec is the server's record of a named endpoint: a bound address

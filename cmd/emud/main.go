@@ -213,7 +213,8 @@ func serve(o options, log zerolog.Logger) error {
 		lis.Close()
 		return err
 	}
-	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion(), Store: st})
+	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion(), Store: st,
+		SnapshotInputs: o.store.snapInputs})
 	if err := recoverSessions(srv, st, torn, log); err != nil {
 		lis.Close()
 		return err
@@ -248,6 +249,14 @@ func serve(o options, log zerolog.Logger) error {
 	case <-time.After(o.shutdownTimeout):
 		log.Warn().Msg("calls still in flight after the shutdown timeout; stopping them")
 		gs.Stop()
+	}
+	if st != nil {
+		n, err := srv.SnapshotAll()
+		ev := log.Info()
+		if err != nil {
+			ev = log.Warn().Err(err)
+		}
+		ev.Int("sessions", n).Msg("store: snapshots taken (the next start restores them without replay)")
 	}
 	log.Info().Msg("stopped")
 	return nil

@@ -24,6 +24,7 @@ type storeOptions struct {
 	interval   time.Duration
 	maxEvents  uint64
 	syncRecord int
+	snapInputs int
 }
 
 func storeFlags(fs *flag.FlagSet, o *storeOptions) {
@@ -35,6 +36,7 @@ func storeFlags(fs *flag.FlagSet, o *storeOptions) {
 		"none (never fsync: a power cut may lose anything). In every mode a crash of emud alone loses nothing answered")
 	fs.DurationVar(&o.interval, "sync-interval", 20*time.Millisecond, "with --sync batch, the longest time between fsyncs")
 	fs.IntVar(&o.syncRecord, "sync-records", 4096, "with --sync batch, fsync sooner once this many calls wait")
+	fs.IntVar(&o.snapInputs, "snapshot-inputs", 10000, "snapshot a session every this many journaled calls (and every 1,048,576 events, and at shutdown): a start replays at most that many")
 	fs.Uint64Var(&o.maxEvents, "max-stored-events", 10_000_000, "events kept on disk per session; older ones are deleted first (Watch from before them ends with OUT_OF_RANGE)")
 }
 

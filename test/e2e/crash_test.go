@@ -159,7 +159,9 @@ func TestKill9LosesNoAcknowledgedCall(t *testing.T) {
 	var seen []*pb.Event // what the watcher on w0 received, over all rounds
 	modes := []string{"batch", "always", "none", "batch"}
 	for round, mode := range modes {
-		d := startEmud(t, "tcp", "--data-dir", dir, "--sync", mode, "--log-level", "warn")
+		// Small snapshot intervals: restarts restore snapshots and replay
+		// the calls after them.
+		d := startEmud(t, "tcp", "--data-dir", dir, "--sync", mode, "--snapshot-inputs", "7", "--log-level", "warn")
 		c, _ := d.client(t)
 		for w := range sessions {
 			id := "w" + strconv.Itoa(w)
@@ -217,12 +219,24 @@ func TestKill9LosesNoAcknowledgedCall(t *testing.T) {
 		}
 		t.Logf("round %d (--sync %s): calls answered per session %v; watcher saw %d events", round, mode, acked, len(seen))
 	}
-	// A last, clean start: everything verified once more, and the watcher's
+	// A last start, stopped cleanly (a snapshot of every session) and
+	// started again: everything verified once more, restored from the
+	// shutdown's snapshots with nothing to replay, and the watcher's
 	// events are the log's.
 	d := startEmud(t, "tcp", "--data-dir", dir, "--log-level", "warn")
 	c, _ := d.client(t)
 	for w := range sessions {
 		verifyRecovered(t, ctx, c, rc, "w"+strconv.Itoa(w), &acked[w], &refDone[w], inflight[w], answered[w])
+	}
+	d.stop(t)
+	d = startEmud(t, "tcp", "--data-dir", dir, "--log-level", "warn")
+	c, _ = d.client(t)
+	for w := range sessions {
+		id := "w" + strconv.Itoa(w)
+		verifyRecovered(t, ctx, c, rc, id, &acked[w], &refDone[w], false, answered[w])
+		if r := must[*pb.Session](t)(c.GetSession(ctx, &pb.GetSessionRequest{Name: "sessions/" + id})).Recovery; r.GetInputsReplayed() != 0 {
+			t.Fatalf("%s after a clean stop: %v, want its shutdown snapshot restored, nothing replayed", id, r)
+		}
 	}
 	log := listAll(t, ctx, c, "w0")
 	if len(seen) > len(log) {
