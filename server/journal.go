@@ -137,7 +137,7 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		return sess.markReadOnly(err, callErr)
 	}
 	sess.inputs++
-	s.maybeSnapshot(sess, uint64(c.Count))
+	s.maybeSnapshot(sess, c)
 	return callErr
 }
 

@@ -2,7 +2,9 @@ package server
 
 import (
 	"cmp"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -25,7 +27,7 @@ type recordsSnapshot struct {
 	NextOrd   uint64          `json:"next_ord"`
 	NextRule  uint64          `json:"next_rule"`
 	NextPeer  uint64          `json:"next_peer"`
-	Endpoints []endpointSnap  `json:"endpoints"`
+	Endpoints []endpointSnap  `json:"-"` // the bulk: encoded in binary (appendEndpoints)
 	Paths     [][2]netip.Addr `json:"paths"`
 	Cuts      [][2]netip.Addr `json:"cuts"`
 	Rules     []ruleSnap      `json:"rules"`
@@ -138,7 +140,130 @@ func (s *session) snapshotRecords() ([]byte, error) {
 		r.Peers = append(r.Peers, ps)
 	}
 	sortRecords(&r)
-	return json.Marshal(&r)
+	js, err := json.Marshal(&r)
+	if err != nil {
+		return nil, err
+	}
+	b := binary.AppendUvarint(make([]byte, 0, len(js)+64*len(r.Endpoints)), uint64(len(js)))
+	return appendEndpoints(append(b, js...), r.Endpoints), nil
+}
+
+// appendEndpoints encodes endpoint records: a session keeps one for every
+// endpoint it ever had, so these are most of a snapshot, and JSON made
+// snapshots of long-lived sessions cost more than the journal itself.
+func appendEndpoints(b []byte, eps []endpointSnap) []byte {
+	str := func(b, v []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) }
+	addr := func(b []byte, a netip.AddrPort) []byte {
+		v, _ := a.MarshalBinary()
+		return str(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(eps)))
+	for i := range eps {
+		e := &eps[i]
+		b = str(b, []byte(e.ID))
+		b = addr(b, e.Local)
+		b = addr(b, e.Remote)
+		b = str(b, []byte(e.Parent))
+		b = str(b, e.Overrides)
+		b = binary.AppendUvarint(b, uint64(e.Core))
+		b = binary.AppendUvarint(b, uint64(len(e.Cores)))
+		for _, c := range e.Cores {
+			b = binary.AppendUvarint(b, uint64(c))
+		}
+		b = binary.AppendUvarint(b, e.Order)
+		b = binary.AppendUvarint(b, e.Forks)
+		if e.Live {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	return b
+}
+
+// readEndpoints decodes appendEndpoints' records.
+func readEndpoints(b []byte) ([]endpointSnap, error) {
+	bad := errors.New("endpoint records cut short")
+	uv := func() (uint64, error) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, bad
+		}
+		b = b[k:]
+		return v, nil
+	}
+	str := func() ([]byte, error) {
+		n, err := uv()
+		if err != nil || n > uint64(len(b)) {
+			return nil, bad
+		}
+		v := b[:n]
+		b = b[n:]
+		return v, nil
+	}
+	addr := func() (netip.AddrPort, error) {
+		v, err := str()
+		if err != nil {
+			return netip.AddrPort{}, err
+		}
+		var a netip.AddrPort
+		return a, a.UnmarshalBinary(v)
+	}
+	n, err := uv()
+	if err != nil || n > uint64(len(b)) {
+		return nil, bad
+	}
+	eps := make([]endpointSnap, n)
+	for i := range eps {
+		e := &eps[i]
+		var id, parent, ovr []byte
+		var core, nCores uint64
+		if id, err = str(); err == nil {
+			e.ID = string(id)
+			e.Local, err = addr()
+		}
+		if err == nil {
+			e.Remote, err = addr()
+		}
+		if err == nil {
+			parent, err = str()
+			e.Parent = string(parent)
+		}
+		if err == nil {
+			if ovr, err = str(); len(ovr) > 0 {
+				e.Overrides = append([]byte(nil), ovr...)
+			}
+		}
+		if err == nil {
+			core, err = uv()
+			e.Core = uint32(core)
+		}
+		if err == nil {
+			nCores, err = uv()
+		}
+		for j := uint64(0); err == nil && j < nCores; j++ {
+			var c uint64
+			c, err = uv()
+			e.Cores = append(e.Cores, uint32(c))
+		}
+		if err == nil {
+			e.Order, err = uv()
+		}
+		if err == nil {
+			e.Forks, err = uv()
+		}
+		if err == nil && len(b) == 0 {
+			err = bad
+		}
+		if err != nil {
+			return nil, fmt.Errorf("endpoint record %d: %w", i, err)
+		}
+		e.Live, b = b[0] == 1, b[1:]
+	}
+	if len(b) != 0 {
+		return nil, errors.New("endpoint records: octets left over")
+	}
+	return eps, nil
 }
 
 // sortRecords puts every list in a fixed order, so that the same records
@@ -157,9 +282,18 @@ func sortRecords(r *recordsSnapshot) {
 // then are returned, numbered, for recovery to release.
 func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 	var r recordsSnapshot
-	if err := json.Unmarshal(b, &r); err != nil {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, errors.New("server records cut short")
+	}
+	if err := json.Unmarshal(b[k:k+int(n)], &r); err != nil {
 		return nil, fmt.Errorf("server records: %w", err)
 	}
+	eps, err := readEndpoints(b[k+int(n):])
+	if err != nil {
+		return nil, fmt.Errorf("server records: %w", err)
+	}
+	r.Endpoints = eps
 	s.nextOrd, s.net.nextRule, s.nextPeer = r.NextOrd, r.NextRule, r.NextPeer
 	for _, e := range r.Endpoints {
 		rec := &endpointRec{session: s.id, id: e.ID, local: e.Local, remote: e.Remote, parent: e.Parent,

@@ -241,7 +241,7 @@ func (s *Server) recoverSession(ss store.Session) (*session, error) {
 	if from != "" {
 		rec.Detail = from + "; " + rec.Detail
 	}
-	sess.sinceSnapInputs = r.inputs
+	sess.sinceSnapInputs, sess.sinceSnapEvents = r.inputs, r.evs
 	rec.InputsReplayed, rec.EventsReplayed = r.inputs, r.evs
 	sess.recovery = rec
 	if ss.LastTime > 0 {

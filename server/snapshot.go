@@ -97,10 +97,18 @@ func decodeSnapshot(b []byte) (*snapshotParts, error) {
 
 // maybeSnapshot snapshots a session once enough has happened since its
 // last snapshot; the session is locked and its last input journaled.
-func (s *Server) maybeSnapshot(sess *session, events uint64) {
+//
+// A snapshot's cost grows with the session's whole history (the records
+// name every endpoint and rule it ever had), so besides the interval it
+// waits until the session has caused, since its last snapshot, as many
+// events as before it: the intervals double, all the snapshots of a
+// session cost about twice its last one, and a start replays at most half
+// of the session's history (replay runs at millions of events a second).
+func (s *Server) maybeSnapshot(sess *session, c *store.Commit) {
 	sess.sinceSnapInputs++
-	sess.sinceSnapEvents += events
-	if sess.sinceSnapInputs < s.snapInputs && sess.sinceSnapEvents < s.snapEvents {
+	sess.sinceSnapEvents += uint64(c.Count)
+	before := sess.em.NextSeq() - sess.sinceSnapEvents
+	if sess.sinceSnapInputs < s.snapInputs && sess.sinceSnapEvents < s.snapEvents || sess.sinceSnapEvents < before {
 		return
 	}
 	if err := s.snapshot(sess); err != nil {
