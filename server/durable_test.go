@@ -249,13 +249,15 @@ func TestStoreBoundTrimsOldestEventsAndSaysWhat(t *testing.T) {
 	d := startDurableWith(t, t.TempDir(), lim, store.Options{MaxEventsPerSession: 40})
 	story(t, d.harness, "a")
 	for restarted := range 2 {
+		// Trimming happens as events reach the database (a read waits for
+		// that): first the read, then where the log begins.
+		stream := must[pb.EmulatorService_WatchClient](t)(d.c.Watch(d.ctx, &pb.WatchRequest{Session: "sessions/a"}))
+		_, err := stream.Recv()
+		st := wantCode(t, err, codes.OutOfRange)
 		s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: "sessions/a"}))
 		if s.FirstEventSeq <= 1 || s.LastEventSeq-s.FirstEventSeq+1 > 40 {
 			t.Fatalf("first %d last %d: want the oldest trimmed, at most the newest 40 kept", s.FirstEventSeq, s.LastEventSeq)
 		}
-		stream := must[pb.EmulatorService_WatchClient](t)(d.c.Watch(d.ctx, &pb.WatchRequest{Session: "sessions/a"}))
-		_, err := stream.Recv()
-		st := wantCode(t, err, codes.OutOfRange)
 		want := fmt.Sprintf("trimmed by the store's bound on events per session (emud --max-stored-events); the oldest available is seq %d (resume with after_seq %d)", s.FirstEventSeq, s.FirstEventSeq-1)
 		if !strings.Contains(st.Message(), want) {
 			t.Fatalf("restarted %d: message %q lacks %q", restarted, st.Message(), want)

@@ -94,6 +94,9 @@ type Bolt struct {
 	states  map[string]*state // every session's counters; the checkpointer's
 	ckLSN   uint64            // last checkpointed (writer's copy)
 	working bool              // a hand-off is being checkpointed
+
+	firstMu sync.Mutex
+	first   map[string]uint64 // each session's oldest stored seq, as of the last checkpoint
 }
 
 type request struct {
@@ -148,8 +151,8 @@ func Open(dir string, o Options) (*Bolt, *OpenReport, error) {
 	s := &Bolt{
 		dir: dir, opts: o, db: db,
 		wake: make(chan struct{}, 1), stopped: make(chan struct{}),
-		states: make(map[string]*state),
-		work:   make(chan checkpointWork), done: make(chan checkpointDone, 1),
+		states: make(map[string]*state), first: make(map[string]uint64),
+		work: make(chan checkpointWork), done: make(chan checkpointDone, 1),
 	}
 	rep, err := s.recoverJournal()
 	if err != nil {
@@ -187,6 +190,7 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 				st = recount(root.Bucket(k))
 			}
 			s.states[string(k)] = &st
+			s.first[string(k)] = st.firstSeq
 			return nil
 		})
 	})
@@ -484,6 +488,15 @@ func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint into %s: %w", filepath.Join(s.dir, DBFile), err)
 	}
+	s.firstMu.Lock()
+	for _, c := range commits {
+		if st := s.states[c.Session]; st != nil {
+			s.first[c.Session] = st.firstSeq
+		} else {
+			delete(s.first, c.Session)
+		}
+	}
+	s.firstMu.Unlock()
 	return nil
 }
 
@@ -765,25 +778,13 @@ func (s *Bolt) Snapshot(session string) (uint64, []byte, error) {
 	return after, data, err
 }
 
-// FirstSeq reads a session's oldest stored seq.
+// FirstSeq returns a session's oldest stored seq without waiting: events
+// are trimmed only when they are checkpointed, so the value as of the last
+// checkpoint is the value now.
 func (s *Bolt) FirstSeq(session string) (uint64, error) {
-	if err := s.flush(); err != nil {
-		return 0, err
-	}
-	var first uint64
-	err := s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
-		if b == nil {
-			return nil
-		}
-		st, err := decodeState(b.Get(keyState))
-		if err != nil {
-			st = recount(b)
-		}
-		first = st.firstSeq
-		return nil
-	})
-	return first, err
+	s.firstMu.Lock()
+	defer s.firstMu.Unlock()
+	return s.first[session], nil
 }
 
 // Close checkpoints what is pending and closes the files.

@@ -38,7 +38,7 @@ type Store interface {
 	// caller skips what it does not want.
 	Events(session string, after uint64, max int) ([]Chunk, error)
 	// FirstSeq is the seq of a session's oldest stored event (events
-	// before it were trimmed).
+	// before it were trimmed); it does not wait for the disk.
 	FirstSeq(session string) (uint64, error)
 	// Snapshot returns a session's latest snapshot and the index of the
 	// input it was taken after (0, nil when it has none).
