@@ -170,3 +170,21 @@ func TestTornJournalAndCorruptRecordRecoverToLastValid(t *testing.T) {
 		}
 	}
 }
+
+// emud never refuses to start without saying why: a data dir another emud
+// holds is named as such, and emud check tells unreadable (2) from
+// damaged (1).
+func TestDataDirInUseIsRefusedWithAReason(t *testing.T) {
+	dir := t.TempDir()
+	startEmud(t, "tcp", "--data-dir", dir, "--log-level", "warn")
+	out, err := exec.Command(emudBin, "--listen", "127.0.0.1:0", "--data-dir", dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "in use by another process (is another emud running on this data dir?)") {
+		t.Fatalf("second emud on the same data dir: %v\n%s", err, out)
+	}
+	if code, out := emudCheck(t, dir); code != 2 || !strings.Contains(out, "in use by a running emud") {
+		t.Fatalf("check of a data dir in use: exit %d\n%s", code, out)
+	}
+	if code, out := emudCheck(t, filepath.Join(dir, "nosuch")); code != 2 {
+		t.Fatalf("check of a missing data dir: exit %d\n%s", code, out)
+	}
+}
