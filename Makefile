@@ -44,7 +44,7 @@ example-node:
 	tmp=$$(mktemp -d /tmp/emud-node.XXXXXX); pid=; \
 	trap 'if [ -n "$$pid" ]; then kill "$$pid" 2>/dev/null || true; wait "$$pid" 2>/dev/null || true; fi; rm -rf "$$tmp"' EXIT; \
 	$(GO) build -o "$$tmp/emud" ./cmd/emud; \
-	"$$tmp/emud" --listen "unix:$$tmp/emud.sock" --log-level warn 2>"$$tmp/emud.log" & pid=$$!; \
+	"$$tmp/emud" --listen "unix:$$tmp/emud.sock" --data-dir "$$tmp/data" --log-level warn 2>"$$tmp/emud.log" & pid=$$!; \
 	for i in $$(seq 100); do [ -S "$$tmp/emud.sock" ] && break; sleep 0.1; done; \
 	if [ ! -S "$$tmp/emud.sock" ]; then echo "example-node: emud did not start:"; cat "$$tmp/emud.log"; exit 1; fi; \
 	cd examples/node; \

@@ -13,7 +13,7 @@ func (s *Server) Batch(_ context.Context, req *pb.BatchRequest) (*pb.BatchRespon
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.BatchResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(inBatch, req), func(sess *session, eo eventOpts) (*pb.BatchResponse, error) {
 		return sess.batch(cmd, eo), nil
 	})
 }

@@ -15,7 +15,7 @@ func (s *Server) Advance(_ context.Context, req *pb.AdvanceRequest) (*pb.Advance
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.AdvanceResponse, error) { return sess.advance(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(inAdvance, req), func(sess *session, eo eventOpts) (*pb.AdvanceResponse, error) { return sess.advance(cmd, eo) })
 }
 
 // Inject delivers a hand-made segment.
@@ -24,7 +24,7 @@ func (s *Server) Inject(_ context.Context, req *pb.InjectRequest) (*pb.InjectRes
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.InjectResponse, error) { return sess.inject(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(inInject, req), func(sess *session, eo eventOpts) (*pb.InjectResponse, error) { return sess.inject(cmd, eo) })
 }
 
 // advance runs pending items one Step at a time, so that it can count

@@ -22,7 +22,7 @@ func (s *Server) CreateEndpoint(_ context.Context, req *pb.CreateEndpointRequest
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.CreateEndpointResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(inCreateEndpoint, req), func(sess *session, eo eventOpts) (*pb.CreateEndpointResponse, error) {
 		return sess.createEndpoint(cmd, s.limits)
 	})
 }
@@ -53,7 +53,7 @@ func (s *Server) DeleteEndpoint(_ context.Context, req *pb.DeleteEndpointRequest
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.DeleteEndpointResponse, error) {
+	return mutate(s, cmd.ref.session, cmd.lang, in(inDeleteEndpoint, req), func(sess *session, eo eventOpts) (*pb.DeleteEndpointResponse, error) {
 		return sess.deleteEndpoint(cmd, eo)
 	})
 }
@@ -64,7 +64,7 @@ func (s *Server) Listen(_ context.Context, req *pb.ListenRequest) (*pb.ListenRes
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.ListenResponse, error) { return sess.listen(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inListen, req), func(sess *session, eo eventOpts) (*pb.ListenResponse, error) { return sess.listen(cmd, eo) })
 }
 
 // Connect is an active OPEN.
@@ -73,7 +73,7 @@ func (s *Server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.Connect
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.ConnectResponse, error) { return sess.connect(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inConnect, req), func(sess *session, eo eventOpts) (*pb.ConnectResponse, error) { return sess.connect(cmd, eo) })
 }
 
 // Send is SEND.
@@ -82,7 +82,7 @@ func (s *Server) Send(_ context.Context, req *pb.SendRequest) (*pb.SendResponse,
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.SendResponse, error) { return sess.send(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inSend, req), func(sess *session, eo eventOpts) (*pb.SendResponse, error) { return sess.send(cmd, eo) })
 }
 
 // Receive is RECEIVE.
@@ -91,7 +91,7 @@ func (s *Server) Receive(_ context.Context, req *pb.ReceiveRequest) (*pb.Receive
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.ReceiveResponse, error) { return sess.receive(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inReceive, req), func(sess *session, eo eventOpts) (*pb.ReceiveResponse, error) { return sess.receive(cmd, eo) })
 }
 
 // Close is CLOSE.
@@ -100,7 +100,7 @@ func (s *Server) Close(_ context.Context, req *pb.CloseRequest) (*pb.CloseRespon
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.CloseResponse, error) { return sess.close(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inClose, req), func(sess *session, eo eventOpts) (*pb.CloseResponse, error) { return sess.close(cmd, eo) })
 }
 
 // Abort is ABORT.
@@ -109,7 +109,7 @@ func (s *Server) Abort(_ context.Context, req *pb.AbortRequest) (*pb.AbortRespon
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.AbortResponse, error) { return sess.abort(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(inAbort, req), func(sess *session, eo eventOpts) (*pb.AbortResponse, error) { return sess.abort(cmd, eo) })
 }
 
 // Session methods. Each runs with the session's lock held.

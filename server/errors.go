@@ -168,6 +168,10 @@ func classify(err error) (codes.Code, string, []fieldViolation) {
 	case errors.Is(err, emulator.ErrTimeInPast), errors.Is(err, emulator.ErrNotListener),
 		errors.Is(err, emulator.ErrNothingAccepted), errors.Is(err, errNotExternal):
 		return codes.FailedPrecondition, err.Error(), nil
+	case errors.Is(err, errReadOnly):
+		return codes.FailedPrecondition, err.Error(), nil
+	case errors.Is(err, errNotDurable):
+		return codes.Unavailable, err.Error(), nil
 	case errors.Is(err, errLimit):
 		return codes.ResourceExhausted, err.Error(), nil
 	case errors.Is(err, errOutOfRange):

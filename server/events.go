@@ -38,11 +38,15 @@ const scanBudget = 1 << 14
 func coreAfter(a uint64) uint64 { return a - 1 } // 0 wraps to "from the start"
 
 // checkKept fails with OUT_OF_RANGE when events after `after` were
-// trimmed from the log.
+// trimmed from the log. A durable session's log is the store's, checked
+// when it is read (window).
 func (s *session) checkKept(after uint64) error {
+	if s.durable {
+		return nil
+	}
 	if first := s.em.FirstSeq(); after < first {
-		return fmt.Errorf("%w: events after seq %d are no longer kept; the oldest available is seq %d (resume with after_seq %d)",
-			errOutOfRange, after, apiSeq(first), first)
+		return fmt.Errorf("%w: events after seq %d are no longer kept: seqs %d to %d were trimmed (the session keeps its newest %d events in memory); the oldest available is seq %d (resume with after_seq %d)",
+			errOutOfRange, after, after+1, first, s.em.NextSeq()-first, apiSeq(first), first)
 	}
 	return nil
 }
@@ -62,14 +66,17 @@ func (s *session) checkNotAhead(after uint64) error {
 // collect converts the events after API seq `after` that match f, at most
 // max of them, and returns them with the seq of the last entry examined;
 // more says the log holds further entries now.
-func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out []*pb.Event, last uint64, more bool) {
+func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out []*pb.Event, last uint64, more bool, err error) {
 	// At most scanBudget+1 events are examined: reading only those keeps a
 	// catch-up linear instead of joining the whole log for every batch.
-	evs := s.em.EventsN(coreAfter(after), scanBudget+1)
+	evs, err := s.window(after, scanBudget+1)
+	if err != nil {
+		return nil, after, false, err
+	}
 	last = after
 	for i := range evs {
 		if len(out) == max || i == scanBudget {
-			return out, last, true
+			return out, last, true, nil
 		}
 		ev := &evs[i]
 		last = apiSeq(ev.Seq)
@@ -82,14 +89,17 @@ func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out
 		}
 		out = append(out, eventToProto(ev, s, eo))
 	}
-	return out, last, false
+	return out, last, false, nil
 }
 
 func (s *session) listEvents(cmd listEventsCmd, eo eventOpts) (*pb.ListEventsResponse, error) {
 	if err := s.checkKept(cmd.after); err != nil {
 		return nil, err
 	}
-	evs, last, more := s.collect(cmd.after, &cmd.watchCmd, cmd.pageSize, eo)
+	evs, last, more, err := s.collect(cmd.after, &cmd.watchCmd, cmd.pageSize, eo)
+	if err != nil {
+		return nil, err
+	}
 	resp := &pb.ListEventsResponse{Events: evs}
 	if more {
 		resp.NextPageToken = encodeOrderToken(tokenEvents, last)
@@ -131,9 +141,12 @@ func (s *Server) watch(ctx context.Context, cmd watchCmd, send func(*pb.WatchRes
 			sess.mu.Unlock()
 			return err
 		}
-		batch, last, more := sess.collect(cursor, &cmd, cmd.maxBatch, eo)
+		batch, last, more, err := sess.collect(cursor, &cmd, cmd.maxBatch, eo)
 		changed := sess.changed
 		sess.mu.Unlock()
+		if err != nil {
+			return err
+		}
 
 		cursor = last
 		resp := &pb.WatchResponse{Events: batch}

@@ -97,6 +97,7 @@ func (s *session) recordExternal(before uint64, segs []tcp.Segment) {
 type peer struct {
 	hosts map[netip.Addr]bool
 	all   bool
+	no    uint64 // the session's n-th peer (from 0), as the journal names it
 }
 
 // receives reports whether a segment for dst goes to this peer.
@@ -229,13 +230,13 @@ func (s *Server) AttachExternalPeer(stream grpc.BidiStreamingServer[pb.AttachExt
 	if err != nil {
 		return toStatus(err)
 	}
-	cursor, attached, err := sess.attachPeer(cmd)
+	cursor, attached, err := s.attachPeer(sess, cmd, first.GetAttach())
 	if err != nil {
 		return toStatus(err)
 	}
 	defer func() {
 		sess.mu.Lock()
-		sess.release(cmd.peer)
+		s.releasePeer(sess, cmd.peer)
 		sess.mu.Unlock()
 	}()
 	if err := stream.Send(&pb.AttachExternalPeerResponse{Message: &pb.AttachExternalPeerResponse_Attached{Attached: attached}}); err != nil {
@@ -306,11 +307,14 @@ func (s *Server) AttachExternalPeer(stream grpc.BidiStreamingServer[pb.AttachExt
 }
 
 // attachPeer claims the peer's hosts and picks its starting cursor.
-func (s *session) attachPeer(cmd attachCmd) (uint64, *pb.ExternalPeerAttached, error) {
+func (srv *Server) attachPeer(s *session, cmd attachCmd, req *pb.ExternalPeerAttach) (uint64, *pb.ExternalPeerAttached, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.gone {
 		return 0, nil, fmt.Errorf("%s: %w", sessionName(s.id), errSessionNotFound)
+	}
+	if err := s.checkWritable(); err != nil {
+		return 0, nil, err
 	}
 	cursor := s.lastSeq()
 	if cmd.after > 0 {
@@ -322,10 +326,33 @@ func (s *session) attachPeer(cmd attachCmd) (uint64, *pb.ExternalPeerAttached, e
 		}
 		cursor = cmd.after
 	}
-	if err := s.claim(cmd.peer); err != nil {
+	if err := srv.claimPeer(s, cmd.peer, req); err != nil {
 		return 0, nil, err
 	}
 	return cursor, &pb.ExternalPeerAttached{Now: durationToProto(s.em.Now()), LastEventSeq: s.lastSeq()}, nil
+}
+
+// claimPeer claims p's hosts, numbers p and journals the claim (claims
+// decide later outcomes: a CreateEndpoint on a claimed host fails). The
+// session is locked.
+func (srv *Server) claimPeer(s *session, p *peer, req *pb.ExternalPeerAttach) error {
+	if err := s.claim(p); err != nil {
+		return err
+	}
+	p.no = s.nextPeer
+	s.nextPeer++
+	return srv.journalRaw(s, &journalIn{tag: inPeerClaim, peer: p.no, msg: req})
+}
+
+// releasePeer releases p's claims and journals it; the session is locked.
+func (srv *Server) releasePeer(s *session, p *peer) {
+	if p == nil {
+		return
+	}
+	s.release(p)
+	if !s.gone && s.readOnly == "" {
+		_ = srv.journalRaw(s, &journalIn{tag: inPeerRelease, peer: p.no, raw: []byte{}})
+	}
 }
 
 // checkExternalKept fails with OUT_OF_RANGE when segments after `after`
@@ -405,7 +432,8 @@ func (s *Server) peerSend(sess *session, cmd attachCmd, snd *pb.ExternalPeerSend
 		out.Error = toOperationError(err)
 		return out
 	}
-	resp, err := apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.InjectResponse, error) {
+	j := &journalIn{tag: inPeerSend, peer: cmd.peer.no, msg: snd}
+	resp, err := mutate(s, cmd.session, cmd.lang, j, func(sess *session, eo eventOpts) (*pb.InjectResponse, error) {
 		h := src.Addr()
 		switch {
 		case cmd.peer.all && (sess.claimedByOther(cmd.peer, h) || sess.em.HasHost(h)),

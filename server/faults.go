@@ -25,7 +25,7 @@ func (s *Server) CreateFaultRule(_ context.Context, req *pb.CreateFaultRuleReque
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.CreateFaultRuleResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(inCreateFaultRule, req), func(sess *session, eo eventOpts) (*pb.CreateFaultRuleResponse, error) {
 		return sess.createFaultRule(cmd, eo)
 	})
 }
@@ -62,7 +62,7 @@ func (s *Server) DeleteFaultRule(_ context.Context, req *pb.DeleteFaultRuleReque
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.ref.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.DeleteFaultRuleResponse, error) {
+	return mutate(s, cmd.ref.session, cmd.lang, in(inDeleteFaultRule, req), func(sess *session, eo eventOpts) (*pb.DeleteFaultRuleResponse, error) {
 		return sess.deleteFaultRule(cmd, eo)
 	})
 }

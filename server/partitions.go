@@ -15,7 +15,7 @@ func (s *Server) Cut(_ context.Context, req *pb.CutRequest) (*pb.CutResponse, er
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.CutResponse, error) { return sess.cut(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(inCut, req), func(sess *session, eo eventOpts) (*pb.CutResponse, error) { return sess.cut(cmd, eo) })
 }
 
 // Heal heals a cut, or every cut.
@@ -24,7 +24,7 @@ func (s *Server) Heal(_ context.Context, req *pb.HealRequest) (*pb.HealResponse,
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.HealResponse, error) { return sess.heal(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(inHeal, req), func(sess *session, eo eventOpts) (*pb.HealResponse, error) { return sess.heal(cmd, eo) })
 }
 
 type partitionCmd struct {

@@ -18,7 +18,7 @@ func (s *Server) SetPath(_ context.Context, req *pb.SetPathRequest) (*pb.SetPath
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.SetPathResponse, error) { return sess.setPath(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(inSetPath, req), func(sess *session, eo eventOpts) (*pb.SetPathResponse, error) { return sess.setPath(cmd, eo) })
 }
 
 // GetPath reads the path that applies to one direction.
@@ -45,7 +45,7 @@ func (s *Server) DeletePath(_ context.Context, req *pb.DeletePathRequest) (*pb.D
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return apply(s, cmd.session, cmd.lang, func(sess *session, eo eventOpts) (*pb.DeletePathResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(inDeletePath, req), func(sess *session, eo eventOpts) (*pb.DeletePathResponse, error) {
 		return sess.deletePath(cmd, eo)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tcpemu/tcpemu/emulator/explain"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/store"
 )
 
 // registry holds the live sessions by ID.
@@ -88,6 +89,22 @@ type session struct {
 	callFrom uint64                               // NextSeq when the current call began (apply)
 	gone     bool                                 // deleted: watchers end with NOT_FOUND
 	net      networkRecs                          // paths, cuts, rules, external log, peers (network.go)
+
+	// Durability (journal.go, recover.go).
+	durable                          bool                // journaled to the server's store
+	readOnly                         string              // why nothing may change the session any more ("" if it may)
+	replay                           *replayState        // set while recovery replays the journal
+	recovery                         *pb.SessionRecovery // what the last start found; nil if created since
+	frozenNext                       uint64              // diverged: the journal's next seq; its history is read from the store
+	ttl                              time.Duration       // expire after this long without a change (0: never)
+	lastChange                       time.Time           // wall time of the last journaled change (or creation)
+	nextPeer                         uint64              // number of the next attached external peer
+	inputs                           uint64              // inputs journaled (the store's index of the last)
+	sinceSnapInputs, sinceSnapEvents uint64              // journaled since the last snapshot
+	snapPeers                        map[uint64]*peer    // recovery: the claims a snapshot restored
+	evbuf                            []byte              // reused to encode a call's events
+	histbuf                          []emulator.Event    // reused to decode stored events
+	store                            store.Store         // the server's, when durable
 }
 
 // endpointRec is the server's record of a named endpoint: a bound address
@@ -123,6 +140,17 @@ func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.
 // touches a session — and maps the error to a status. Watchers are woken
 // if op appended events.
 func apply[T any](s *Server, sessionID, lang string, op func(*session, eventOpts) (T, error)) (T, error) {
+	return applyIn(s, sessionID, lang, nil, op)
+}
+
+// mutate is apply for a call that may change the session: j, its checked
+// request, is journaled with the events op caused before the call is
+// answered or its events are seen (journal.go).
+func mutate[T any](s *Server, sessionID, lang string, j *journalIn, op func(*session, eventOpts) (T, error)) (T, error) {
+	return applyIn(s, sessionID, lang, j, op)
+}
+
+func applyIn[T any](s *Server, sessionID, lang string, j *journalIn, op func(*session, eventOpts) (T, error)) (T, error) {
 	var zero T
 	sess, err := s.reg.get(sessionID)
 	if err != nil {
@@ -133,9 +161,29 @@ func apply[T any](s *Server, sessionID, lang string, op func(*session, eventOpts
 	if sess.gone {
 		return zero, toStatus(fmt.Errorf("%s: %w", sessionName(sessionID), errSessionNotFound))
 	}
+	if j != nil {
+		if err := sess.checkWritable(); err != nil {
+			return zero, toStatus(err)
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				// A panic left the change half made and unjournaled.
+				_ = sess.markReadOnly(fmt.Errorf("panic: %v", p), nil)
+				panic(p)
+			}
+		}()
+	}
 	before := sess.em.NextSeq()
 	sess.callFrom = before
-	res, err := op(sess, sess.eventOpts(lang, false))
+	eo := sess.eventOpts(lang, false)
+	if sess.replay != nil {
+		eo.kinds = &kindSet{} // nobody reads a replayed call's answer: convert nothing
+	}
+	res, err := op(sess, eo)
+	if j != nil && sess.replay == nil {
+		sess.lastChange = s.wallNow()
+	}
+	err = s.journal(sess, j, before, err)
 	sess.applied(before)
 	return res, toStatus(err)
 }
@@ -295,7 +343,12 @@ func (s *session) state(rec *endpointRec) (st tcp.State, ok bool) {
 }
 
 // lastSeq is the API seq of the newest event (0 if none yet).
-func (s *session) lastSeq() uint64 { return s.em.NextSeq() }
+func (s *session) lastSeq() uint64 {
+	if s.frozenNext > 0 {
+		return s.frozenNext
+	}
+	return s.em.NextSeq()
+}
 
 // toProto is GetSession's view.
 func (s *session) toProto() *pb.Session {
@@ -315,8 +368,13 @@ func (s *session) toProto() *pb.Session {
 		Partitions:       s.partitionsToProto(),
 		Pending:          uint32(s.em.Pending()),
 	}
-	if s.em.NextSeq() > s.em.FirstSeq() {
-		out.FirstEventSeq = apiSeq(s.em.FirstSeq())
+	if first := s.firstKept(); s.em.NextSeq() > first {
+		out.FirstEventSeq = apiSeq(first)
+	}
+	out.Durable, out.Recovery = s.durable, s.recovery
+	if s.ttl > 0 {
+		out.Ttl = durationToProto(s.ttl)
+		out.ExpireTime = timestampToProto(s.lastChange.Add(s.ttl))
 	}
 	if at, ok := s.em.NextAt(); ok {
 		out.NextDeadline = durationToProto(at)

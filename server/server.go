@@ -12,6 +12,7 @@
 package server
 
 import (
+	"cmp"
 	"runtime"
 	"sync"
 	"time"
@@ -23,6 +24,7 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/store"
 )
 
 // Limits bound what one client can make the daemon do. Exceeding one is
@@ -101,16 +103,26 @@ type Options struct {
 	Logger zerolog.Logger
 	// Version is reported in logs.
 	Version string
+	// Store journals every session (see package store); nil keeps
+	// sessions in memory only. Call Recover before serving.
+	Store store.Store
+	// SnapshotInputs and SnapshotEvents: a durable session is snapshotted
+	// once this many inputs or events were journaled since its last
+	// snapshot (0: 10,000 and 1,048,576), bounding its replay on start.
+	SnapshotInputs, SnapshotEvents int
 }
 
 // Server implements tcpemu.v1.EmulatorService.
 type Server struct {
 	pb.UnimplementedEmulatorServiceServer
 
-	limits Limits
-	log    zerolog.Logger
-	reg    registry
-	health *health.Server
+	limits                 Limits
+	log                    zerolog.Logger
+	reg                    *registry
+	health                 *health.Server
+	store                  store.Store // nil: memory only
+	snapInputs, snapEvents uint64
+	damage                 map[string]string // NoteDamage's notes, for Recover
 
 	stopping chan struct{} // closed by Shutdown: streams end with UNAVAILABLE
 	stopOnce sync.Once
@@ -120,12 +132,15 @@ type Server struct {
 // New creates a server with no sessions.
 func New(o Options) *Server {
 	return &Server{
-		limits:   o.Limits.withDefaults(),
-		log:      o.Logger,
-		reg:      registry{sessions: make(map[string]*session)},
-		health:   health.NewServer(),
-		stopping: make(chan struct{}),
-		wallNow:  time.Now,
+		limits:     o.Limits.withDefaults(),
+		log:        o.Logger,
+		reg:        &registry{sessions: make(map[string]*session)},
+		store:      o.Store,
+		snapInputs: uint64(cmp.Or(max(o.SnapshotInputs, 0), defaultSnapshotInputs)),
+		snapEvents: uint64(cmp.Or(max(o.SnapshotEvents, 0), defaultSnapshotEvents)),
+		health:     health.NewServer(),
+		stopping:   make(chan struct{}),
+		wallNow:    time.Now,
 	}
 }
 

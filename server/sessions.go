@@ -3,12 +3,15 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/store"
 )
 
 // CreateSession creates a session.
@@ -51,7 +54,46 @@ func (s *Server) DeleteSession(_ context.Context, req *pb.DeleteSessionRequest) 
 func (s *Server) parser() parser { return parser{limits: s.limits} }
 
 func (s *Server) createSession(cmd createSessionCmd) (*pb.Session, error) {
-	cmd.cfg.LogLimit = s.limits.MaxLogEvents
+	id := cmd.id
+	explicit := id != ""
+	for attempt := 0; ; attempt++ {
+		if !explicit {
+			id = newSessionID()
+		}
+		sess, err := newSessionFrom(cmd, id, s.limits, s.wallNow(), s.store)
+		if err != nil {
+			return nil, err
+		}
+		// Locked before it is registered: no call reaches the session
+		// before its creation is journaled.
+		sess.mu.Lock()
+		err = s.reg.add(sess, s.limits.MaxSessions)
+		if err != nil {
+			sess.mu.Unlock()
+			if explicit || !errors.Is(err, errAlreadyExists) || attempt > 8 {
+				return nil, err
+			}
+			continue
+		}
+		defer sess.mu.Unlock()
+		if err := s.journalCreate(sess, cmd.req, s.limits); err != nil {
+			_, _ = s.reg.remove(id)
+			sess.gone = true
+			return nil, err
+		}
+		return sess.toProto(), nil
+	}
+}
+
+// newSession makes a session from a checked CreateSession under limits,
+// journaled to st unless it is nil.
+func newSessionFrom(cmd createSessionCmd, id string, lim Limits, now time.Time, st store.Store) (*session, error) {
+	cmd.cfg.LogLimit = lim.MaxLogEvents
+	if st != nil {
+		// Room for a whole call's events: each call is journaled from the
+		// log (journal.go).
+		cmd.cfg.LogLimit = max(lim.MaxLogEvents, 2*lim.MaxEventsPerCall)
+	}
 	em, err := emulator.New(cmd.cfg)
 	if err != nil {
 		var ce *tcp.ConfigError
@@ -62,23 +104,9 @@ func (s *Server) createSession(cmd createSessionCmd) (*pb.Session, error) {
 		}
 		return nil, err
 	}
-	id := cmd.id
-	explicit := id != ""
-	for attempt := 0; ; attempt++ {
-		if !explicit {
-			id = newSessionID()
-		}
-		sess := newSession(id, cmd.spec, em, cmd.lang, s.wallNow())
-		err = s.reg.add(sess, s.limits.MaxSessions)
-		if err == nil || explicit || !errors.Is(err, errAlreadyExists) || attempt > 8 {
-			if err != nil {
-				return nil, err
-			}
-			sess.mu.Lock()
-			defer sess.mu.Unlock()
-			return sess.toProto(), nil
-		}
-	}
+	sess := newSession(id, cmd.spec, em, cmd.lang, now)
+	sess.ttl, sess.lastChange, sess.durable, sess.store = cmd.ttl, now, st != nil, st
+	return sess, nil
 }
 
 func (s *Server) listSessions(cmd listSessionsCmd) *pb.ListSessionsResponse {
@@ -119,5 +147,10 @@ func (s *Server) deleteSession(id string) error {
 	sess.gone = true
 	close(sess.changed) // wake watchers: they see gone and end with NOT_FOUND
 	sess.changed = make(chan struct{})
+	if sess.durable {
+		if err := s.store.Commit(&store.Commit{Session: id, Delete: true}); err != nil {
+			return fmt.Errorf("%s: deleted here but not in the store, so a restart brings it back: %w: %w", sessionName(id), errNotDurable, err)
+		}
+	}
 	return nil
 }

@@ -88,11 +88,13 @@ type createSessionCmd struct {
 	cfg       emulator.Config
 	lang      explain.Lang
 	overrides *emulator.Overrides
+	ttl       time.Duration
+	req       *pb.CreateSessionRequest // as checked: journaled to recreate the session
 }
 
 func (p parser) createSession(req *pb.CreateSessionRequest) (createSessionCmd, error) {
 	var v violations
-	c := createSessionCmd{id: req.GetSessionId()}
+	c := createSessionCmd{id: req.GetSessionId(), req: req}
 	if c.id != "" && !validID(c.id) {
 		v.add("session_id", "want 1-63 lowercase letters, digits and hyphens, starting with a letter; got %q", c.id)
 	}
@@ -121,6 +123,10 @@ func (p parser) createSession(req *pb.CreateSessionRequest) (createSessionCmd, e
 		c.spec = &pb.Session{
 			Seed: spec.GetSeed(), Profile: spec.GetProfile(), ProfileOverrides: spec.GetProfileOverrides(),
 			Labels: maps.Clone(spec.GetLabels()), FixedIsn: spec.FixedIsn, Language: spec.GetLanguage(),
+			Ttl: spec.GetTtl(),
+		}
+		if spec.Ttl != nil {
+			c.ttl = durationFromProto(spec.GetTtl(), "session.ttl", &v)
 		}
 	} else {
 		c.spec = &pb.Session{}

@@ -72,7 +72,7 @@ type daemon struct {
 func startEmud(t *testing.T) *daemon {
 	t.Helper()
 	d := &daemon{cmd: exec.Command(emudBin, "--listen", "127.0.0.1:0", "--log-format", "json", "--log-level", "warn"), exited: make(chan struct{})}
-	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "EMUD_DATA_DIR="+t.TempDir())
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

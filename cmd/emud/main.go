@@ -5,6 +5,12 @@
 //	emud                                  # 127.0.0.1:7411, JSON logs (console logs on a terminal)
 //	emud --listen unix:/tmp/emud.sock     # a unix socket
 //	EMUD_LISTEN=127.0.0.1:9000 emud       # every flag has an EMUD_* variable
+//	emud --store memory                   # keep nothing on disk
+//	emud check --data-dir DIR             # verify a data directory offline
+//
+// Sessions are journaled to a data directory (--data-dir, default
+// $XDG_STATE_HOME/tcpemu or ~/.local/state/tcpemu) and restored on start;
+// see --sync for what survives a crash or a power cut.
 //
 // SIGINT or SIGTERM stops it gracefully: no new calls, calls in flight
 // finish, streams end with UNAVAILABLE so clients resume elsewhere or later.
@@ -46,6 +52,7 @@ type options struct {
 	limits          server.Limits
 	showVersion     bool
 	pprof           string
+	store           storeOptions
 }
 
 // hiddenFlags are left out of --help: tools for the project's own
@@ -71,11 +78,13 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.limits.MaxBatchOperations, "max-batch-operations", d.MaxBatchOperations, "operations in one Batch")
 	fs.IntVar(&o.limits.MaxLogEvents, "max-log-events", d.MaxLogEvents, "events each session keeps in its log (older ones are trimmed)")
 	fs.IntVar(&o.limits.MaxEventsPerCall, "max-call-events", d.MaxEventsPerCall, "events one Advance or Batch may cause (an advance stops early there)")
+	storeFlags(fs, &o.store)
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this loopback host:port (hidden: for profiling emud)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: emud [flags]\n\nServes the tcpemu gRPC API (tcpemu.v1.EmulatorService).\n"+
-			"Every flag may also be set as EMUD_<FLAG> (e.g. EMUD_LISTEN=unix:/tmp/emud.sock).\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: emud [flags]\n       emud check [--data-dir DIR]\n\nServes the tcpemu gRPC API (tcpemu.v1.EmulatorService).\n"+
+			"Every flag may also be set as EMUD_<FLAG> (e.g. EMUD_LISTEN=unix:/tmp/emud.sock).\n"+
+			"emud check verifies a data directory offline and exits 0 (healthy), 1 (damaged) or 2 (unreadable).\n\nFlags:\n")
 		visible := flag.NewFlagSet(fs.Name(), flag.ContinueOnError)
 		visible.SetOutput(fs.Output())
 		fs.VisitAll(func(f *flag.Flag) {
@@ -94,6 +103,9 @@ func envName(flagName string) string {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "check" {
+		return runCheck(args[1:], stdout, stderr)
+	}
 	var o options
 	fs := flags(&o, stderr)
 	var envErr error
@@ -196,7 +208,19 @@ func serve(o options, log zerolog.Logger) error {
 		}
 		defer stopPprof()
 	}
-	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion()})
+	st, torn, err := openStore(o.store, log)
+	if err != nil {
+		lis.Close()
+		return err
+	}
+	srv := server.New(server.Options{Limits: o.limits, Logger: log, Version: buildVersion(), Store: st,
+		SnapshotInputs: o.store.snapInputs})
+	if err := recoverSessions(srv, st, torn, log); err != nil {
+		lis.Close()
+		return err
+	}
+	defer closeStore(st, log)
+	go srv.RunExpiry(time.Second)
 	gs := server.NewGRPCServer(srv)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -225,6 +249,14 @@ func serve(o options, log zerolog.Logger) error {
 	case <-time.After(o.shutdownTimeout):
 		log.Warn().Msg("calls still in flight after the shutdown timeout; stopping them")
 		gs.Stop()
+	}
+	if st != nil {
+		n, err := srv.SnapshotAll()
+		ev := log.Info()
+		if err != nil {
+			ev = log.Warn().Err(err)
+		}
+		ev.Int("sessions", n).Msg("store: snapshots taken (the next start restores them without replay)")
 	}
 	log.Info().Msg("stopped")
 	return nil

@@ -85,7 +85,9 @@ func startEmud(t *testing.T, listen string, args ...string) *daemon {
 	d := &daemon{cmd: exec.Command(emudBin, append(args, "--log-format", "json")...), exited: make(chan struct{})}
 	// A race-built emud reports races on stderr and exits 66; without
 	// atexit_sleep_ms=0 it would also sleep a second before exiting.
-	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	// Each daemon journals to a directory of its own unless the test names
+	// one (--data-dir wins over the variable).
+	d.cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0", "EMUD_DATA_DIR="+t.TempDir())
 	stderr, err := d.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -26,6 +26,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// The outcome of restoring a session.
+type RecoveryState int32
+
+const (
+	// Not restored: created since the daemon started.
+	RecoveryState_RECOVERY_STATE_UNSPECIFIED RecoveryState = 0
+	// Restored exactly: every journaled input replayed and every journaled
+	// event reproduced, byte for byte.
+	RecoveryState_RECOVERY_STATE_EXACT RecoveryState = 1
+	// The journal was damaged (a record failed its checksum): the session
+	// was restored to the last valid input before the damage, and the
+	// inputs from the damaged one on are gone (detail names them). The
+	// session works normally from there.
+	RecoveryState_RECOVERY_STATE_TRUNCATED RecoveryState = 2
+	// Replaying the journal did not reproduce the journaled events (detail
+	// says where): the session's state cannot be trusted, so it is read-only
+	// — its history can be read and exported, and every call that would
+	// change it fails with FAILED_PRECONDITION.
+	RecoveryState_RECOVERY_STATE_DIVERGED RecoveryState = 3
+)
+
+// Enum value maps for RecoveryState.
+var (
+	RecoveryState_name = map[int32]string{
+		0: "RECOVERY_STATE_UNSPECIFIED",
+		1: "RECOVERY_STATE_EXACT",
+		2: "RECOVERY_STATE_TRUNCATED",
+		3: "RECOVERY_STATE_DIVERGED",
+	}
+	RecoveryState_value = map[string]int32{
+		"RECOVERY_STATE_UNSPECIFIED": 0,
+		"RECOVERY_STATE_EXACT":       1,
+		"RECOVERY_STATE_TRUNCATED":   2,
+		"RECOVERY_STATE_DIVERGED":    3,
+	}
+)
+
+func (x RecoveryState) Enum() *RecoveryState {
+	p := new(RecoveryState)
+	*p = x
+	return p
+}
+
+func (x RecoveryState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (RecoveryState) Descriptor() protoreflect.EnumDescriptor {
+	return file_tcpemu_v1_session_proto_enumTypes[0].Descriptor()
+}
+
+func (RecoveryState) Type() protoreflect.EnumType {
+	return &file_tcpemu_v1_session_proto_enumTypes[0]
+}
+
+func (x RecoveryState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use RecoveryState.Descriptor instead.
+func (RecoveryState) EnumDescriptor() ([]byte, []int) {
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{0}
+}
+
 // A session: the unit of isolation, ordering and persistence. Calls on one
 // session apply one at a time, in order; different sessions run in parallel.
 // Same seed + same inputs ⇒ the same event log, byte for byte.
@@ -79,7 +143,20 @@ type Session struct {
 	// Output only: virtual time of the next pending item; unset when idle.
 	NextDeadline *durationpb.Duration `protobuf:"bytes,15,opt,name=next_deadline,json=nextDeadline,proto3" json:"next_deadline,omitempty"`
 	// Output only: the partitions currently cut (see Cut and Heal).
-	Partitions    []*Partition `protobuf:"bytes,16,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	Partitions []*Partition `protobuf:"bytes,16,rep,name=partitions,proto3" json:"partitions,omitempty"`
+	// Time to live: the daemon deletes the session, with its stored history,
+	// once this much wall-clock time has passed without a call that changes
+	// it (reads do not count). Unset or zero: kept until DeleteSession.
+	Ttl *durationpb.Duration `protobuf:"bytes,17,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// Output only: when the session will expire if nothing changes it; unset
+	// without a ttl.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// Output only: whether the session is journaled to the daemon's store
+	// (false with `emud --store memory`: a restart loses it).
+	Durable bool `protobuf:"varint,19,opt,name=durable,proto3" json:"durable,omitempty"`
+	// Output only: what the daemon found when it restored the session at
+	// its last start; unset for a session created since.
+	Recovery      *SessionRecovery `protobuf:"bytes,20,opt,name=recovery,proto3" json:"recovery,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +303,107 @@ func (x *Session) GetPartitions() []*Partition {
 	return nil
 }
 
+func (x *Session) GetTtl() *durationpb.Duration {
+	if x != nil {
+		return x.Ttl
+	}
+	return nil
+}
+
+func (x *Session) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *Session) GetDurable() bool {
+	if x != nil {
+		return x.Durable
+	}
+	return false
+}
+
+func (x *Session) GetRecovery() *SessionRecovery {
+	if x != nil {
+		return x.Recovery
+	}
+	return nil
+}
+
+// How a session came back when the daemon started.
+type SessionRecovery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the replay found.
+	State RecoveryState `protobuf:"varint,1,opt,name=state,proto3,enum=tcpemu.v1.RecoveryState" json:"state,omitempty"`
+	// In plain words: what was replayed, what was damaged or lost, and why.
+	Detail string `protobuf:"bytes,2,opt,name=detail,proto3" json:"detail,omitempty"`
+	// Journaled inputs (calls that changed the session) replayed.
+	InputsReplayed uint64 `protobuf:"varint,3,opt,name=inputs_replayed,json=inputsReplayed,proto3" json:"inputs_replayed,omitempty"`
+	// Events the replay reproduced and checked against the journal.
+	EventsReplayed uint64 `protobuf:"varint,4,opt,name=events_replayed,json=eventsReplayed,proto3" json:"events_replayed,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SessionRecovery) Reset() {
+	*x = SessionRecovery{}
+	mi := &file_tcpemu_v1_session_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SessionRecovery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SessionRecovery) ProtoMessage() {}
+
+func (x *SessionRecovery) ProtoReflect() protoreflect.Message {
+	mi := &file_tcpemu_v1_session_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SessionRecovery.ProtoReflect.Descriptor instead.
+func (*SessionRecovery) Descriptor() ([]byte, []int) {
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SessionRecovery) GetState() RecoveryState {
+	if x != nil {
+		return x.State
+	}
+	return RecoveryState_RECOVERY_STATE_UNSPECIFIED
+}
+
+func (x *SessionRecovery) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *SessionRecovery) GetInputsReplayed() uint64 {
+	if x != nil {
+		return x.InputsReplayed
+	}
+	return 0
+}
+
+func (x *SessionRecovery) GetEventsReplayed() uint64 {
+	if x != nil {
+		return x.EventsReplayed
+	}
+	return 0
+}
+
 // Values that override a profile's defaults. Every field is optional: unset
 // fields keep the profile's value (or the session's, for an endpoint). In
 // Session.effective_profile and Endpoint.effective_profile every field is
@@ -317,7 +495,7 @@ type ProfileOverrides struct {
 
 func (x *ProfileOverrides) Reset() {
 	*x = ProfileOverrides{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[1]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -329,7 +507,7 @@ func (x *ProfileOverrides) String() string {
 func (*ProfileOverrides) ProtoMessage() {}
 
 func (x *ProfileOverrides) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[1]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -342,7 +520,7 @@ func (x *ProfileOverrides) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProfileOverrides.ProtoReflect.Descriptor instead.
 func (*ProfileOverrides) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{1}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ProfileOverrides) GetMsl() *durationpb.Duration {
@@ -529,7 +707,7 @@ type CreateSessionRequest struct {
 
 func (x *CreateSessionRequest) Reset() {
 	*x = CreateSessionRequest{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[2]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -541,7 +719,7 @@ func (x *CreateSessionRequest) String() string {
 func (*CreateSessionRequest) ProtoMessage() {}
 
 func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[2]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -554,7 +732,7 @@ func (x *CreateSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSessionRequest.ProtoReflect.Descriptor instead.
 func (*CreateSessionRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{2}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSessionRequest) GetSession() *Session {
@@ -582,7 +760,7 @@ type GetSessionRequest struct {
 
 func (x *GetSessionRequest) Reset() {
 	*x = GetSessionRequest{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[3]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -594,7 +772,7 @@ func (x *GetSessionRequest) String() string {
 func (*GetSessionRequest) ProtoMessage() {}
 
 func (x *GetSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[3]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -607,7 +785,7 @@ func (x *GetSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSessionRequest.ProtoReflect.Descriptor instead.
 func (*GetSessionRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{3}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetSessionRequest) GetName() string {
@@ -632,7 +810,7 @@ type ListSessionsRequest struct {
 
 func (x *ListSessionsRequest) Reset() {
 	*x = ListSessionsRequest{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[4]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -644,7 +822,7 @@ func (x *ListSessionsRequest) String() string {
 func (*ListSessionsRequest) ProtoMessage() {}
 
 func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[4]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -657,7 +835,7 @@ func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
 func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{4}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListSessionsRequest) GetPageSize() int32 {
@@ -694,7 +872,7 @@ type ListSessionsResponse struct {
 
 func (x *ListSessionsResponse) Reset() {
 	*x = ListSessionsResponse{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[5]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -706,7 +884,7 @@ func (x *ListSessionsResponse) String() string {
 func (*ListSessionsResponse) ProtoMessage() {}
 
 func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[5]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -719,7 +897,7 @@ func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
 func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{5}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListSessionsResponse) GetSessions() []*Session {
@@ -748,7 +926,7 @@ type DeleteSessionRequest struct {
 
 func (x *DeleteSessionRequest) Reset() {
 	*x = DeleteSessionRequest{}
-	mi := &file_tcpemu_v1_session_proto_msgTypes[6]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -760,7 +938,7 @@ func (x *DeleteSessionRequest) String() string {
 func (*DeleteSessionRequest) ProtoMessage() {}
 
 func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tcpemu_v1_session_proto_msgTypes[6]
+	mi := &file_tcpemu_v1_session_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -773,7 +951,7 @@ func (x *DeleteSessionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteSessionRequest.ProtoReflect.Descriptor instead.
 func (*DeleteSessionRequest) Descriptor() ([]byte, []int) {
-	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{6}
+	return file_tcpemu_v1_session_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DeleteSessionRequest) GetName() string {
@@ -787,7 +965,7 @@ var File_tcpemu_v1_session_proto protoreflect.FileDescriptor
 
 const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\n" +
-	"\x17tcpemu/v1/session.proto\x12\ttcpemu.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17tcpemu/v1/network.proto\"\x8d\x06\n" +
+	"\x17tcpemu/v1/session.proto\x12\ttcpemu.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17tcpemu/v1/network.proto\"\xc9\a\n" +
 	"\aSession\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04seed\x18\x02 \x01(\x04R\x04seed\x12\x18\n" +
@@ -808,12 +986,22 @@ const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\rnext_deadline\x18\x0f \x01(\v2\x19.google.protobuf.DurationR\fnextDeadline\x124\n" +
 	"\n" +
 	"partitions\x18\x10 \x03(\v2\x14.tcpemu.v1.PartitionR\n" +
-	"partitions\x1a9\n" +
+	"partitions\x12+\n" +
+	"\x03ttl\x18\x11 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\x12;\n" +
+	"\vexpire_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12\x18\n" +
+	"\adurable\x18\x13 \x01(\bR\adurable\x126\n" +
+	"\brecovery\x18\x14 \x01(\v2\x1a.tcpemu.v1.SessionRecoveryR\brecovery\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\f\n" +
 	"\n" +
-	"_fixed_isn\"\xdb\v\n" +
+	"_fixed_isn\"\xab\x01\n" +
+	"\x0fSessionRecovery\x12.\n" +
+	"\x05state\x18\x01 \x01(\x0e2\x18.tcpemu.v1.RecoveryStateR\x05state\x12\x16\n" +
+	"\x06detail\x18\x02 \x01(\tR\x06detail\x12'\n" +
+	"\x0finputs_replayed\x18\x03 \x01(\x04R\x0einputsReplayed\x12'\n" +
+	"\x0fevents_replayed\x18\x04 \x01(\x04R\x0eeventsReplayed\"\xdb\v\n" +
 	"\x10ProfileOverrides\x12+\n" +
 	"\x03msl\x18\x01 \x01(\v2\x19.google.protobuf.DurationR\x03msl\x126\n" +
 	"\ttime_wait\x18\x02 \x01(\v2\x19.google.protobuf.DurationR\btimeWait\x12F\n" +
@@ -882,7 +1070,12 @@ const file_tcpemu_v1_session_proto_rawDesc = "" +
 	"\bsessions\x18\x01 \x03(\v2\x12.tcpemu.v1.SessionR\bsessions\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"*\n" +
 	"\x14DeleteSessionRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04nameB1Z/github.com/tcpemu/tcpemu/gen/tcpemu/v1;tcpemuv1b\x06proto3"
+	"\x04name\x18\x01 \x01(\tR\x04name*\x84\x01\n" +
+	"\rRecoveryState\x12\x1e\n" +
+	"\x1aRECOVERY_STATE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14RECOVERY_STATE_EXACT\x10\x01\x12\x1c\n" +
+	"\x18RECOVERY_STATE_TRUNCATED\x10\x02\x12\x1b\n" +
+	"\x17RECOVERY_STATE_DIVERGED\x10\x03B1Z/github.com/tcpemu/tcpemu/gen/tcpemu/v1;tcpemuv1b\x06proto3"
 
 var (
 	file_tcpemu_v1_session_proto_rawDescOnce sync.Once
@@ -896,46 +1089,53 @@ func file_tcpemu_v1_session_proto_rawDescGZIP() []byte {
 	return file_tcpemu_v1_session_proto_rawDescData
 }
 
-var file_tcpemu_v1_session_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_tcpemu_v1_session_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_tcpemu_v1_session_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_tcpemu_v1_session_proto_goTypes = []any{
-	(*Session)(nil),               // 0: tcpemu.v1.Session
-	(*ProfileOverrides)(nil),      // 1: tcpemu.v1.ProfileOverrides
-	(*CreateSessionRequest)(nil),  // 2: tcpemu.v1.CreateSessionRequest
-	(*GetSessionRequest)(nil),     // 3: tcpemu.v1.GetSessionRequest
-	(*ListSessionsRequest)(nil),   // 4: tcpemu.v1.ListSessionsRequest
-	(*ListSessionsResponse)(nil),  // 5: tcpemu.v1.ListSessionsResponse
-	(*DeleteSessionRequest)(nil),  // 6: tcpemu.v1.DeleteSessionRequest
-	nil,                           // 7: tcpemu.v1.Session.LabelsEntry
-	nil,                           // 8: tcpemu.v1.ListSessionsRequest.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 10: google.protobuf.Duration
-	(*Partition)(nil),             // 11: tcpemu.v1.Partition
+	(RecoveryState)(0),            // 0: tcpemu.v1.RecoveryState
+	(*Session)(nil),               // 1: tcpemu.v1.Session
+	(*SessionRecovery)(nil),       // 2: tcpemu.v1.SessionRecovery
+	(*ProfileOverrides)(nil),      // 3: tcpemu.v1.ProfileOverrides
+	(*CreateSessionRequest)(nil),  // 4: tcpemu.v1.CreateSessionRequest
+	(*GetSessionRequest)(nil),     // 5: tcpemu.v1.GetSessionRequest
+	(*ListSessionsRequest)(nil),   // 6: tcpemu.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),  // 7: tcpemu.v1.ListSessionsResponse
+	(*DeleteSessionRequest)(nil),  // 8: tcpemu.v1.DeleteSessionRequest
+	nil,                           // 9: tcpemu.v1.Session.LabelsEntry
+	nil,                           // 10: tcpemu.v1.ListSessionsRequest.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 11: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 12: google.protobuf.Duration
+	(*Partition)(nil),             // 13: tcpemu.v1.Partition
 }
 var file_tcpemu_v1_session_proto_depIdxs = []int32{
-	1,  // 0: tcpemu.v1.Session.profile_overrides:type_name -> tcpemu.v1.ProfileOverrides
-	1,  // 1: tcpemu.v1.Session.effective_profile:type_name -> tcpemu.v1.ProfileOverrides
-	7,  // 2: tcpemu.v1.Session.labels:type_name -> tcpemu.v1.Session.LabelsEntry
-	9,  // 3: tcpemu.v1.Session.create_time:type_name -> google.protobuf.Timestamp
-	10, // 4: tcpemu.v1.Session.now:type_name -> google.protobuf.Duration
-	10, // 5: tcpemu.v1.Session.next_deadline:type_name -> google.protobuf.Duration
-	11, // 6: tcpemu.v1.Session.partitions:type_name -> tcpemu.v1.Partition
-	10, // 7: tcpemu.v1.ProfileOverrides.msl:type_name -> google.protobuf.Duration
-	10, // 8: tcpemu.v1.ProfileOverrides.time_wait:type_name -> google.protobuf.Duration
-	10, // 9: tcpemu.v1.ProfileOverrides.fin_wait_2_timeout:type_name -> google.protobuf.Duration
-	10, // 10: tcpemu.v1.ProfileOverrides.rto_initial:type_name -> google.protobuf.Duration
-	10, // 11: tcpemu.v1.ProfileOverrides.rto_min:type_name -> google.protobuf.Duration
-	10, // 12: tcpemu.v1.ProfileOverrides.rto_max:type_name -> google.protobuf.Duration
-	10, // 13: tcpemu.v1.ProfileOverrides.delayed_ack:type_name -> google.protobuf.Duration
-	10, // 14: tcpemu.v1.ProfileOverrides.user_timeout:type_name -> google.protobuf.Duration
-	10, // 15: tcpemu.v1.ProfileOverrides.out_of_window_ack_interval:type_name -> google.protobuf.Duration
-	0,  // 16: tcpemu.v1.CreateSessionRequest.session:type_name -> tcpemu.v1.Session
-	8,  // 17: tcpemu.v1.ListSessionsRequest.labels:type_name -> tcpemu.v1.ListSessionsRequest.LabelsEntry
-	0,  // 18: tcpemu.v1.ListSessionsResponse.sessions:type_name -> tcpemu.v1.Session
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	3,  // 0: tcpemu.v1.Session.profile_overrides:type_name -> tcpemu.v1.ProfileOverrides
+	3,  // 1: tcpemu.v1.Session.effective_profile:type_name -> tcpemu.v1.ProfileOverrides
+	9,  // 2: tcpemu.v1.Session.labels:type_name -> tcpemu.v1.Session.LabelsEntry
+	11, // 3: tcpemu.v1.Session.create_time:type_name -> google.protobuf.Timestamp
+	12, // 4: tcpemu.v1.Session.now:type_name -> google.protobuf.Duration
+	12, // 5: tcpemu.v1.Session.next_deadline:type_name -> google.protobuf.Duration
+	13, // 6: tcpemu.v1.Session.partitions:type_name -> tcpemu.v1.Partition
+	12, // 7: tcpemu.v1.Session.ttl:type_name -> google.protobuf.Duration
+	11, // 8: tcpemu.v1.Session.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 9: tcpemu.v1.Session.recovery:type_name -> tcpemu.v1.SessionRecovery
+	0,  // 10: tcpemu.v1.SessionRecovery.state:type_name -> tcpemu.v1.RecoveryState
+	12, // 11: tcpemu.v1.ProfileOverrides.msl:type_name -> google.protobuf.Duration
+	12, // 12: tcpemu.v1.ProfileOverrides.time_wait:type_name -> google.protobuf.Duration
+	12, // 13: tcpemu.v1.ProfileOverrides.fin_wait_2_timeout:type_name -> google.protobuf.Duration
+	12, // 14: tcpemu.v1.ProfileOverrides.rto_initial:type_name -> google.protobuf.Duration
+	12, // 15: tcpemu.v1.ProfileOverrides.rto_min:type_name -> google.protobuf.Duration
+	12, // 16: tcpemu.v1.ProfileOverrides.rto_max:type_name -> google.protobuf.Duration
+	12, // 17: tcpemu.v1.ProfileOverrides.delayed_ack:type_name -> google.protobuf.Duration
+	12, // 18: tcpemu.v1.ProfileOverrides.user_timeout:type_name -> google.protobuf.Duration
+	12, // 19: tcpemu.v1.ProfileOverrides.out_of_window_ack_interval:type_name -> google.protobuf.Duration
+	1,  // 20: tcpemu.v1.CreateSessionRequest.session:type_name -> tcpemu.v1.Session
+	10, // 21: tcpemu.v1.ListSessionsRequest.labels:type_name -> tcpemu.v1.ListSessionsRequest.LabelsEntry
+	1,  // 22: tcpemu.v1.ListSessionsResponse.sessions:type_name -> tcpemu.v1.Session
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_tcpemu_v1_session_proto_init() }
@@ -945,19 +1145,20 @@ func file_tcpemu_v1_session_proto_init() {
 	}
 	file_tcpemu_v1_network_proto_init()
 	file_tcpemu_v1_session_proto_msgTypes[0].OneofWrappers = []any{}
-	file_tcpemu_v1_session_proto_msgTypes[1].OneofWrappers = []any{}
+	file_tcpemu_v1_session_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tcpemu_v1_session_proto_rawDesc), len(file_tcpemu_v1_session_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   9,
+			NumEnums:      1,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_tcpemu_v1_session_proto_goTypes,
 		DependencyIndexes: file_tcpemu_v1_session_proto_depIdxs,
+		EnumInfos:         file_tcpemu_v1_session_proto_enumTypes,
 		MessageInfos:      file_tcpemu_v1_session_proto_msgTypes,
 	}.Build()
 	File_tcpemu_v1_session_proto = out.File

@@ -1,0 +1,152 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tcpemu/tcpemu/emulator"
+	"github.com/tcpemu/tcpemu/emulator/seqnum"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+	"github.com/tcpemu/tcpemu/store"
+)
+
+// The stored form of events. The emulator's Event holds codes and numbers
+// only, so it is stored exactly and rendered to the API on reading, like
+// a live one. Each event is first laid out as a fixed 55-octet record
+// (little-endian; the seq is implied by its place), then XORed with the
+// previous event's record: consecutive events share their time, endpoint,
+// addresses and most of their segment header, so most octets become zero.
+// What is written is a byte saying which of the record's seven 8-octet
+// groups are not all zero, for each such group a byte saying which of its
+// octets are not zero, and those octets: about 15 octets an event instead
+// of 55, which is most of what persisting costs (it is written twice: the
+// journal, then the database).
+const eventSize = 55
+
+// eventRecord is the fixed layout, padded to seven whole groups.
+type eventRecord [56]byte
+
+func (r *eventRecord) put(e *emulator.Event) {
+	le := binary.LittleEndian
+	le.PutUint64(r[0:], uint64(e.Time))
+	le.PutUint32(r[8:], uint32(e.Endpoint))
+	r[12], r[13], r[14], r[15] = byte(e.Kind), byte(e.Cause), byte(e.From), byte(e.To)
+	le.PutUint16(r[16:], uint16(e.Rule))
+	r[18], r[19], r[20], r[21] = byte(e.Timer), byte(e.Call), byte(e.Err), byte(e.Drop)
+	le.PutUint32(r[22:], uint32(e.Seg.Src))
+	le.PutUint32(r[26:], uint32(e.Seg.Dst))
+	le.PutUint32(r[30:], uint32(e.Seg.Seq))
+	le.PutUint32(r[34:], uint32(e.Seg.Ack))
+	le.PutUint32(r[38:], uint32(e.Seg.Len)) // 32 bits: room to grow
+	le.PutUint16(r[42:], e.Seg.Window)
+	r[44] = byte(e.Seg.Flags)
+	le.PutUint16(r[45:], e.Seg.MSS)
+	le.PutUint64(r[47:], uint64(e.Value))
+}
+
+func (r *eventRecord) event(seq uint64) emulator.Event {
+	le := binary.LittleEndian
+	return emulator.Event{
+		Seq: seq, Time: time.Duration(le.Uint64(r[0:])), Endpoint: emulator.EndpointID(le.Uint32(r[8:])),
+		Kind: emulator.Kind(r[12]), Cause: emulator.Cause(r[13]), From: tcp.State(r[14]), To: tcp.State(r[15]),
+		Rule: tcp.Rule(le.Uint16(r[16:])), Timer: tcp.Timer(r[18]), Call: emulator.Call(r[19]),
+		Err: tcp.Error(r[20]), Drop: emulator.DropReason(r[21]),
+		Seg: emulator.SegmentHeader{
+			Src: tcp.AddrID(le.Uint32(r[22:])), Dst: tcp.AddrID(le.Uint32(r[26:])),
+			Seq: seqnum.Value(le.Uint32(r[30:])), Ack: seqnum.Value(le.Uint32(r[34:])),
+			Len: uint16(le.Uint32(r[38:])), Window: le.Uint16(r[42:]),
+			Flags: tcp.Flags(r[44]), MSS: le.Uint16(r[45:]),
+		},
+		Value: int64(le.Uint64(r[47:])),
+	}
+}
+
+// encodeEvents appends evs, in the stored form, to b.
+func encodeEvents(evs []emulator.Event, b []byte) []byte {
+	le := binary.LittleEndian
+	var prev, cur eventRecord
+	for i := range evs {
+		cur.put(&evs[i])
+		var groups byte
+		mark := len(b)
+		b = append(b, 0)
+		for g := range 7 {
+			x := le.Uint64(cur[g*8:]) ^ le.Uint64(prev[g*8:])
+			if x == 0 {
+				continue
+			}
+			groups |= 1 << g
+			bitsAt := len(b)
+			b = append(b, 0)
+			var bits byte
+			for j := 0; x != 0; j, x = j+1, x>>8 {
+				if o := byte(x); o != 0 {
+					bits |= 1 << j
+					b = append(b, o)
+				}
+			}
+			b[bitsAt] = bits
+		}
+		b[mark] = groups
+		prev = cur
+	}
+	return b
+}
+
+var errBadEvents = errors.New("stored events do not decode")
+
+// decodeEvents reads count stored events numbered from seq first and
+// appends those with seq ≥ from, at most n in all, to out.
+func decodeEvents(b []byte, first uint64, count uint32, from uint64, n int, out []emulator.Event) ([]emulator.Event, error) {
+	var rec eventRecord
+	for i := range uint64(count) {
+		if len(b) == 0 {
+			return out, errBadEvents
+		}
+		groups := b[0]
+		b = b[1:]
+		for g := range 7 {
+			if groups&(1<<g) == 0 {
+				continue
+			}
+			if len(b) == 0 {
+				return out, errBadEvents
+			}
+			bits := b[0]
+			b = b[1:]
+			for j := g * 8; j < g*8+8; j++ {
+				if bits&(1<<(j-g*8)) != 0 {
+					if len(b) == 0 {
+						return out, errBadEvents
+					}
+					rec[j] ^= b[0]
+					b = b[1:]
+				}
+			}
+		}
+		if seq := first + i; seq >= from {
+			if len(out) >= n {
+				return out, nil
+			}
+			out = append(out, rec.event(seq))
+		}
+	}
+	if len(b) != 0 {
+		return out, errBadEvents
+	}
+	return out, nil
+}
+
+// chunkEvents decodes the events of chunks with core seq ≥ from, at most
+// n of them.
+func chunkEvents(chunks []store.Chunk, from uint64, n int, out []emulator.Event) ([]emulator.Event, error) {
+	for _, ch := range chunks {
+		var err error
+		if out, err = decodeEvents(ch.Data, ch.FirstSeq, ch.Count, from, n, out); err != nil {
+			return out, fmt.Errorf("stored events from seq %d: %w", apiSeq(ch.FirstSeq), err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,367 @@
+package server
+
+import (
+	"cmp"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/tcpemu/tcpemu/emulator"
+	"github.com/tcpemu/tcpemu/emulator/tcp"
+	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+)
+
+// A session's snapshot holds the emulator's state and, beside it, the
+// server's own records of the session — endpoint names, fault rules,
+// paths and cuts, the external log, peers' claims — which the emulator
+// does not know. recordsSnapshot is those records in a form that encodes
+// and decodes exactly; what can be derived (a record's effective config,
+// the bound-address index, a rule's parsed fault) is derived again.
+type recordsSnapshot struct {
+	NextOrd   uint64          `json:"next_ord"`
+	NextRule  uint64          `json:"next_rule"`
+	NextPeer  uint64          `json:"next_peer"`
+	Endpoints []endpointSnap  `json:"-"` // the bulk: encoded in binary (appendEndpoints)
+	Paths     [][2]netip.Addr `json:"paths"`
+	Cuts      [][2]netip.Addr `json:"cuts"`
+	Rules     []ruleSnap      `json:"rules"`
+	Ext       []extSnap       `json:"ext"`
+	ExtBytes  int             `json:"ext_bytes"`
+	ExtDrop   uint64          `json:"ext_dropped"`
+	Peers     []peerSnap      `json:"peers"`
+}
+
+type endpointSnap struct {
+	ID        string         `json:"id"`
+	Local     netip.AddrPort `json:"local"`
+	Remote    netip.AddrPort `json:"remote"`
+	Parent    string         `json:"parent,omitempty"`
+	Overrides []byte         `json:"overrides,omitempty"` // ProfileOverrides, protobuf
+	Core      uint32         `json:"core"`                // its emulator endpoint now
+	Cores     []uint32       `json:"cores,omitempty"`     // every emulator endpoint whose events it names
+	Order     uint64         `json:"order"`
+	Forks     uint64         `json:"forks"`
+	Live      bool           `json:"live"` // listed (eps), not only naming old events (byCore)
+}
+
+type ruleSnap struct {
+	ID    string `json:"id"`
+	Core  uint64 `json:"core"`
+	Spec  []byte `json:"spec"` // FaultRule, protobuf
+	Order uint64 `json:"order"`
+	Live  bool   `json:"live"`
+}
+
+type extSnap struct {
+	Seq uint64         `json:"seq"`
+	At  time.Duration  `json:"at"`
+	Src netip.AddrPort `json:"src"`
+	Dst netip.AddrPort `json:"dst"`
+	Seg tcp.Segment    `json:"seg"`
+}
+
+type peerSnap struct {
+	No    uint64       `json:"no"`
+	Hosts []netip.Addr `json:"hosts"`
+	All   bool         `json:"all"`
+}
+
+// snapshotRecords encodes the session's records; the session is locked.
+func (s *session) snapshotRecords() ([]byte, error) {
+	r := recordsSnapshot{NextOrd: s.nextOrd, NextRule: s.net.nextRule, NextPeer: s.nextPeer,
+		ExtBytes: s.net.ext.bytes, ExtDrop: s.net.ext.dropped}
+	cores := make(map[*endpointRec][]uint32)
+	for id, rec := range s.byCore {
+		cores[rec] = append(cores[rec], uint32(id))
+	}
+	seen := make(map[*endpointRec]bool)
+	add := func(rec *endpointRec, live bool) error {
+		if seen[rec] {
+			return nil
+		}
+		seen[rec] = true
+		slices.Sort(cores[rec])
+		e := endpointSnap{ID: rec.id, Local: rec.local, Remote: rec.remote, Parent: rec.parent,
+			Core: uint32(rec.core), Cores: cores[rec], Order: rec.order, Forks: rec.forks, Live: live}
+		if rec.protoOverrides != nil {
+			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(rec.protoOverrides)
+			if err != nil {
+				return err
+			}
+			e.Overrides = b
+		}
+		r.Endpoints = append(r.Endpoints, e)
+		return nil
+	}
+	for _, rec := range s.eps {
+		if err := add(rec, true); err != nil {
+			return nil, err
+		}
+	}
+	for _, rec := range s.byCore {
+		if err := add(rec, false); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range sortedPairs(s.net.paths) {
+		r.Paths = append(r.Paths, [2]netip.Addr{p.src, p.dst})
+	}
+	for _, p := range sortedPairs(s.net.cuts) {
+		r.Cuts = append(r.Cuts, [2]netip.Addr{p.src, p.dst})
+	}
+	for _, rec := range s.net.ruleByCore { // every rule ever created; the live ones are also in rules
+		spec, err := proto.MarshalOptions{Deterministic: true}.Marshal(rec.spec)
+		if err != nil {
+			return nil, err
+		}
+		r.Rules = append(r.Rules, ruleSnap{ID: rec.id, Core: uint64(rec.core), Spec: spec, Order: rec.order, Live: s.net.rules[rec.id] == rec})
+	}
+	for _, e := range s.net.ext.segs {
+		r.Ext = append(r.Ext, extSnap{Seq: e.seq, At: e.at, Src: e.src, Dst: e.dst, Seg: e.seg})
+	}
+	peers := make(map[*peer]bool)
+	for _, p := range s.net.peers.byHost {
+		peers[p] = true
+	}
+	if p := s.net.peers.catchAll; p != nil {
+		peers[p] = true
+	}
+	for p := range peers {
+		ps := peerSnap{No: p.no, All: p.all}
+		for h := range p.hosts {
+			ps.Hosts = append(ps.Hosts, h)
+		}
+		r.Peers = append(r.Peers, ps)
+	}
+	sortRecords(&r)
+	js, err := json.Marshal(&r)
+	if err != nil {
+		return nil, err
+	}
+	b := binary.AppendUvarint(make([]byte, 0, len(js)+64*len(r.Endpoints)), uint64(len(js)))
+	return appendEndpoints(append(b, js...), r.Endpoints), nil
+}
+
+// appendEndpoints encodes endpoint records: a session keeps one for every
+// endpoint it ever had, so these are most of a snapshot, and JSON made
+// snapshots of long-lived sessions cost more than the journal itself.
+func appendEndpoints(b []byte, eps []endpointSnap) []byte {
+	str := func(b, v []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) }
+	addr := func(b []byte, a netip.AddrPort) []byte {
+		v, _ := a.MarshalBinary()
+		return str(b, v)
+	}
+	b = binary.AppendUvarint(b, uint64(len(eps)))
+	for i := range eps {
+		e := &eps[i]
+		b = str(b, []byte(e.ID))
+		b = addr(b, e.Local)
+		b = addr(b, e.Remote)
+		b = str(b, []byte(e.Parent))
+		b = str(b, e.Overrides)
+		b = binary.AppendUvarint(b, uint64(e.Core))
+		b = binary.AppendUvarint(b, uint64(len(e.Cores)))
+		for _, c := range e.Cores {
+			b = binary.AppendUvarint(b, uint64(c))
+		}
+		b = binary.AppendUvarint(b, e.Order)
+		b = binary.AppendUvarint(b, e.Forks)
+		if e.Live {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	return b
+}
+
+// readEndpoints decodes appendEndpoints' records.
+func readEndpoints(b []byte) ([]endpointSnap, error) {
+	bad := errors.New("endpoint records cut short")
+	uv := func() (uint64, error) {
+		v, k := binary.Uvarint(b)
+		if k <= 0 {
+			return 0, bad
+		}
+		b = b[k:]
+		return v, nil
+	}
+	str := func() ([]byte, error) {
+		n, err := uv()
+		if err != nil || n > uint64(len(b)) {
+			return nil, bad
+		}
+		v := b[:n]
+		b = b[n:]
+		return v, nil
+	}
+	addr := func() (netip.AddrPort, error) {
+		v, err := str()
+		if err != nil {
+			return netip.AddrPort{}, err
+		}
+		var a netip.AddrPort
+		return a, a.UnmarshalBinary(v)
+	}
+	n, err := uv()
+	if err != nil || n > uint64(len(b)) {
+		return nil, bad
+	}
+	eps := make([]endpointSnap, n)
+	for i := range eps {
+		e := &eps[i]
+		var id, parent, ovr []byte
+		var core, nCores uint64
+		if id, err = str(); err == nil {
+			e.ID = string(id)
+			e.Local, err = addr()
+		}
+		if err == nil {
+			e.Remote, err = addr()
+		}
+		if err == nil {
+			parent, err = str()
+			e.Parent = string(parent)
+		}
+		if err == nil {
+			if ovr, err = str(); len(ovr) > 0 {
+				e.Overrides = append([]byte(nil), ovr...)
+			}
+		}
+		if err == nil {
+			core, err = uv()
+			e.Core = uint32(core)
+		}
+		if err == nil {
+			nCores, err = uv()
+		}
+		for j := uint64(0); err == nil && j < nCores; j++ {
+			var c uint64
+			c, err = uv()
+			e.Cores = append(e.Cores, uint32(c))
+		}
+		if err == nil {
+			e.Order, err = uv()
+		}
+		if err == nil {
+			e.Forks, err = uv()
+		}
+		if err == nil && len(b) == 0 {
+			err = bad
+		}
+		if err != nil {
+			return nil, fmt.Errorf("endpoint record %d: %w", i, err)
+		}
+		e.Live, b = b[0] == 1, b[1:]
+	}
+	if len(b) != 0 {
+		return nil, errors.New("endpoint records: octets left over")
+	}
+	return eps, nil
+}
+
+// sortRecords puts every list in a fixed order, so that the same records
+// encode to the same octets (the snapshot's hash depends on it).
+func sortRecords(r *recordsSnapshot) {
+	slices.SortFunc(r.Endpoints, func(a, b endpointSnap) int { return cmp.Compare(a.Order, b.Order) })
+	slices.SortFunc(r.Rules, func(a, b ruleSnap) int { return cmp.Compare(a.Order, b.Order) })
+	slices.SortFunc(r.Peers, func(a, b peerSnap) int { return cmp.Compare(a.No, b.No) })
+	for i := range r.Peers {
+		slices.SortFunc(r.Peers[i].Hosts, netip.Addr.Compare)
+	}
+}
+
+// restoreRecords rebuilds a session's records from a snapshot onto s,
+// whose emulator is already restored; the claims of the peers attached
+// then are returned, numbered, for recovery to release.
+func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
+	var r recordsSnapshot
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return nil, errors.New("server records cut short")
+	}
+	if err := json.Unmarshal(b[k:k+int(n)], &r); err != nil {
+		return nil, fmt.Errorf("server records: %w", err)
+	}
+	eps, err := readEndpoints(b[k+int(n):])
+	if err != nil {
+		return nil, fmt.Errorf("server records: %w", err)
+	}
+	r.Endpoints = eps
+	s.nextOrd, s.net.nextRule, s.nextPeer = r.NextOrd, r.NextRule, r.NextPeer
+	for _, e := range r.Endpoints {
+		rec := &endpointRec{session: s.id, id: e.ID, local: e.Local, remote: e.Remote, parent: e.Parent,
+			core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks, cfg: &s.base}
+		if e.Overrides != nil {
+			rec.protoOverrides = &pb.ProfileOverrides{}
+			if err := proto.Unmarshal(e.Overrides, rec.protoOverrides); err != nil {
+				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
+			}
+			var v violations
+			rec.overrides = overridesFromProto(rec.protoOverrides, "overrides", &v)
+			if err := v.err(); err != nil {
+				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
+			}
+			if rec.overrides != nil {
+				c := s.base
+				if err := rec.overrides.Apply(&c); err != nil {
+					return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
+				}
+				rec.cfg = &c
+			}
+		}
+		if e.Live {
+			s.eps[rec.id] = rec
+			if rec.parent == "" {
+				s.bound[rec.local] = rec
+			}
+		}
+		for _, id := range e.Cores {
+			s.byCore[emulator.EndpointID(id)] = rec
+		}
+	}
+	for _, pr := range r.Paths {
+		s.net.paths[hostPair{pr[0], pr[1]}] = true
+	}
+	for _, pr := range r.Cuts {
+		s.net.cuts[hostPair{pr[0], pr[1]}] = true
+	}
+	for _, rs := range r.Rules {
+		spec := &pb.FaultRule{}
+		if err := proto.Unmarshal(rs.Spec, spec); err != nil {
+			return nil, fmt.Errorf("fault rule %s: %w", rs.ID, err)
+		}
+		cmd, err := p.createFaultRule(&pb.CreateFaultRuleRequest{Parent: sessionName(s.id), FaultRuleId: rs.ID, FaultRule: spec})
+		if err != nil {
+			return nil, fmt.Errorf("fault rule %s: %w", rs.ID, err)
+		}
+		rec := &faultRuleRec{id: rs.ID, core: emulator.FaultID(rs.Core), spec: cmd.spec, fault: cmd.fault, order: rs.Order}
+		if rs.Live {
+			s.net.rules[rec.id] = rec
+		}
+		s.net.ruleByCore[rec.core] = rec
+	}
+	for _, e := range r.Ext {
+		s.net.ext.segs = append(s.net.ext.segs, externalSeg{seq: e.Seq, at: e.At, src: e.Src, dst: e.Dst, seg: e.Seg})
+	}
+	s.net.ext.bytes, s.net.ext.dropped = r.ExtBytes, r.ExtDrop
+	peers := make(map[uint64]*peer)
+	for _, ps := range r.Peers {
+		pe := &peer{hosts: make(map[netip.Addr]bool), all: ps.All, no: ps.No}
+		for _, h := range ps.Hosts {
+			pe.hosts[h] = true
+			s.net.peers.byHost[h] = pe
+		}
+		if pe.all {
+			s.net.peers.catchAll = pe
+		}
+		peers[pe.no] = pe
+	}
+	return peers, nil
+}
