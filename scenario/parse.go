@@ -65,6 +65,8 @@ type parser struct {
 	errs   ParseErrors
 	events bool // an event was seen: header lines are over
 	last   *Event
+	// nesting is how deep expr is in arguments (bounded by maxNesting).
+	nesting int
 }
 
 // errBail unwinds one statement after its error was recorded.

@@ -498,10 +498,21 @@ func (p *parser) skipNote() error {
 	return nil
 }
 
+// maxNesting bounds how deep arguments nest ([[1]], {a={b=1}}, f(g(1))).
+// packetdrill's scripts nest two or three deep; the bound keeps a hostile
+// script from recursing until the stack overflows, which Go cannot
+// recover from and which would end a grader's whole run.
+const maxNesting = 32
+
 // expr := "..." | ["-"] NUM | NAME {"|" NAME} | NAME "(" args ")" | "[" expr {, expr} "]" | "{" name "=" expr ... "}" | STRING
 func (p *parser) expr() (Expr, error) {
 	t := p.peek()
 	e := Expr{Pos: t.pos}
+	if p.nesting >= maxNesting {
+		return e, p.fail(t.pos, "arguments nested more than %d deep", maxNesting)
+	}
+	p.nesting++
+	defer func() { p.nesting-- }()
 	switch {
 	case t.kind == tokEllipsis:
 		p.next()

@@ -108,6 +108,8 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 		{"unterminated python", "%{\nassert 1\n", "1:1: unterminated %{ block"},
 		{"trailing junk", "0 close(3) = 0 (x) y\n", "1:20: unexpected \"y\""},
 		{"bad port selector", "0 ~ peer 70000 < S 0:0(0) win 1\n", "1:10: peer \"70000\": want 1..65535"},
+		{"nested too deep", "0 getsockopt(3, SOL_SOCKET, SO_LINGER, " + strings.Repeat("[", 40) + "0" + strings.Repeat("]", 40) + ", [8]) = 0\n",
+			"1:72: arguments nested more than 32 deep"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("bad.pkt", c.src)
@@ -124,6 +126,20 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A hostile script nested millions deep is a parse error, not a stack
+// overflow that kills the grader's whole run.
+func TestParseRejectsDeepNestingWithoutOverflowingTheStack(t *testing.T) {
+	for open, n := range map[string]int{"[": 200_000, "{a=": 100, "f(": 100} {
+		close := map[string]string{"[": "]", "{a=": "}", "f(": ")"}[open]
+		src := "0 socket(" + strings.Repeat(open, n) + strings.Repeat(close, n) + ") = 3\n"
+		_, err := Parse("deep.pkt", src)
+		var pe ParseErrors
+		if !errors.As(err, &pe) || !strings.Contains(pe[0].Msg, "nested more than") {
+			t.Errorf("%s × %d: %v, want a nesting error", open, n, err)
+		}
 	}
 }
 
