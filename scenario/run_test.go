@@ -229,3 +229,53 @@ func TestLinuxSocketDetails(t *testing.T) {
 		t.Errorf("no note about window scaling: %v", res.Notes)
 	}
 }
+
+// getsockopt's value is compared however the script writes it: a number
+// in brackets or bare, an errno name (strace and packetdrill write
+// SO_ERROR's value as [ECONNREFUSED]), or a struct. A value the runner
+// cannot read is unsupported — never a silent pass.
+func TestGetsockoptValuesAreAlwaysCompared(t *testing.T) {
+	refused := "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" +
+		"+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+		"+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n" +
+		"+0 > S 0:0(0) <mss 1460>\n" +
+		"+0.1 < R. 0:0(0) ack 1 win 0\n"
+	for _, c := range []struct {
+		name, src string
+		status    Status
+		want      string // in the failure's message or the unsupported list
+	}{
+		{"errno name matches", refused + "+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n", StatusPassed, ""},
+		{"errno name, no error", server + "+0 getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n", StatusFailed,
+			"value 0, expected 111 (ECONNREFUSED)"},
+		{"wrong errno name", refused + "+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n", StatusFailed,
+			"value 111, expected 104 (ECONNRESET)"},
+		{"bare number", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, 99, [4]) = 0\n", StatusFailed, "value 1460, expected 99"},
+		{"bare number matches", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, 1460, [4]) = 0\n", StatusPassed, ""},
+		{"unknown name", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, [MSS_DEFAULT], [4]) = 0\n", StatusUnsupported,
+			"getsockopt value [MSS_DEFAULT]"},
+		{"struct field by name", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=ON, l_linger=0}, [8]) = 0\n", StatusUnsupported,
+			"getsockopt value {l_onoff=ON, l_linger=0}"},
+		{"struct field unknown", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=0, l_bogus=0}, [8]) = 0\n", StatusUnsupported,
+			"l_bogus"},
+		{"struct mismatch", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, [8]) = 0\n", StatusFailed,
+			"l_onoff=0, expected 1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := runScript(t, c.src, "")
+			if res.Status != c.status {
+				t.Fatalf("verdict %s %+v %v, want %s", res.Status, res.Failure, res.Unsupported, c.status)
+			}
+			var got string
+			if res.Failure != nil {
+				got = res.Failure.Message
+			}
+			for _, u := range res.Unsupported {
+				got += "\n" + u.String()
+			}
+			if !strings.Contains(got, c.want) {
+				t.Errorf("verdict says %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -2,7 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -133,32 +135,87 @@ func (r *runner) check(ev *Event, got result) error {
 		return r.fail(fmt.Sprintf("%s() returned %s, expected %s", sc.Name, have, want), want, have)
 	}
 	if got.value != nil && sc.Name == "getsockopt" && len(sc.Args) > 3 {
-		if msg := compareValue(sc.Args[3], *got.value); msg != "" {
+		msg, err := compareValue(sc.Args[3], *got.value)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
 			return r.fail("getsockopt(): "+msg, exprText(sc.Args[3]), exprText(*got.value))
 		}
 	}
 	return nil
 }
 
-// compareValue compares a getsockopt value; "..." matches anything.
-func compareValue(want, got Expr) string {
+// compareValue compares a getsockopt value; "..." matches anything. A
+// number may be written bare or in brackets ([1460]), and as a symbol
+// packetdrill knows (SO_ERROR's [ECONNREFUSED]). A value the runner cannot
+// read is unsupported: it is never taken as a match.
+func compareValue(want, got Expr) (string, error) {
+	cannot := func(why string) error {
+		return &unsupportedErr{fmt.Sprintf("getsockopt value %s (%s)", exprText(want), why)}
+	}
 	switch want.Kind {
 	case ExprEllipsis:
-		return ""
-	case ExprList:
-		w, _ := intArg(want)
-		g, _ := intArg(got)
+		return "", nil
+	case ExprInt, ExprList, ExprName:
+		w, ok := valueOf(want)
+		if !ok {
+			return "", cannot("want a number, a [number] or an errno name")
+		}
+		g, _ := valueOf(got)
 		if w != g {
-			return fmt.Sprintf("value %d, expected %d", g, w)
+			return fmt.Sprintf("value %d, expected %s", g, valueText(want, w)), nil
 		}
 	case ExprStruct:
-		for k, v := range want.Fields {
-			if v.Kind == ExprInt && intField(got, k) != v.Int {
-				return fmt.Sprintf("%s=%d, expected %d", k, intField(got, k), v.Int)
+		for _, k := range slices.Sorted(maps.Keys(want.Fields)) {
+			v := want.Fields[k]
+			if v.Kind == ExprEllipsis {
+				continue
+			}
+			if _, known := got.Fields[k]; !known {
+				return "", cannot("no field " + k + " in this option")
+			}
+			w, ok := valueOf(v)
+			if !ok {
+				return "", cannot("field " + k + " is not a number")
+			}
+			if g := intField(got, k); g != w {
+				return fmt.Sprintf("%s=%d, expected %d", k, g, w), nil
 			}
 		}
+	default:
+		return "", cannot("want a number, a [number] or a struct")
 	}
-	return ""
+	return "", nil
+}
+
+// valueOf reads a number, a one-item list of one, or an errno name.
+func valueOf(e Expr) (int64, bool) {
+	switch e.Kind {
+	case ExprInt:
+		return e.Int, true
+	case ExprList:
+		if len(e.Items) == 1 && e.Items[0].Kind != ExprList {
+			return valueOf(e.Items[0])
+		}
+	case ExprName:
+		if len(e.Items) == 0 {
+			n, ok := errnoNumbers[errnoAlias(e.Name)]
+			return n, ok
+		}
+	}
+	return 0, false
+}
+
+// valueText shows an expected value with the name it was written as.
+func valueText(e Expr, v int64) string {
+	if e.Kind == ExprList && len(e.Items) == 1 {
+		e = e.Items[0]
+	}
+	if e.Kind == ExprName {
+		return fmt.Sprintf("%d (%s)", v, e.Name)
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 func exprText(e Expr) string {
@@ -172,12 +229,21 @@ func exprText(e Expr) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case ExprStruct:
-		keys := []string{"l_onoff", "l_linger"}
-		var parts []string
-		for _, k := range keys {
-			if v, ok := e.Fields[k]; ok {
-				parts = append(parts, k+"="+exprText(v))
+		// SO_LINGER's fields in their C order, then any others by name.
+		var keys []string
+		for _, k := range []string{"l_onoff", "l_linger"} {
+			if _, ok := e.Fields[k]; ok {
+				keys = append(keys, k)
 			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+			if k != "l_onoff" && k != "l_linger" {
+				keys = append(keys, k)
+			}
+		}
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+"="+exprText(e.Fields[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case ExprName:
