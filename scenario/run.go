@@ -36,6 +36,11 @@ const RemoteISN seqnum.Value = 1_000_000
 // maxWait bounds how far the clock runs looking for a "*" segment.
 const maxWait = time.Hour
 
+// MaxVirtualTime bounds the time any line may resolve to (about 31 years):
+// far beyond any TCP timer, and far enough from time.Duration's limit that
+// adding a line's time, a tolerance or maxWait to it cannot overflow.
+const MaxVirtualTime = 1_000_000_000 * time.Second
+
 // Options adjust a run.
 type Options struct {
 	// Profile is used when the script names none; empty means linux, the
@@ -258,6 +263,13 @@ func (r *runner) when(t Time) (at, lo, hi time.Duration) {
 
 func (r *runner) step(ev *Event) error {
 	at, lo, hi := r.when(ev.Time)
+	end := hi
+	if be := ev.Time.BlockEnd; be != nil {
+		end = max(end, r.base+*be)
+	}
+	if at > MaxVirtualTime || end > MaxVirtualTime {
+		return fmt.Errorf("the line's time (%v) is beyond the runner's bound of %v of virtual time", max(at, end), MaxVirtualTime)
+	}
 	if ev.Kind == EventPacket && !ev.Packet.Inbound {
 		return r.outbound(ev, at, lo, hi)
 	}

@@ -279,3 +279,23 @@ func TestGetsockoptValuesAreAlwaysCompared(t *testing.T) {
 		})
 	}
 }
+
+// Virtual time is bounded: relative times that add up past the bound stop
+// the run with an error at the line, instead of overflowing the clock
+// (which wrapped negative and was then silently clamped to "now").
+func TestVirtualTimeIsBounded(t *testing.T) {
+	src := server + "+600000000 ~ state ESTABLISHED\n"
+	for range 15 {
+		src += "+600000000 ~ state ESTABLISHED\n"
+	}
+	res := runScript(t, src, "")
+	if res.Status != StatusError || res.Failure == nil {
+		t.Fatalf("verdict %s %+v, want error", res.Status, res.Failure)
+	}
+	if f := res.Failure; f.Pos.Line != 9 || !strings.Contains(f.Message, "beyond the runner's bound") {
+		t.Errorf("failure at %v: %q, want line 9 and the bound", f.Pos, f.Message)
+	}
+	if res.VirtualTime < 0 || res.VirtualTime > MaxVirtualTime {
+		t.Errorf("the clock ended at %v", res.VirtualTime)
+	}
+}
