@@ -94,8 +94,26 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 	return res
 }
 
-// RunFile reads, parses and runs one script.
+// MaxScriptSize bounds a script (4 MiB): packetdrill's scripts are a few
+// kilobytes, and a parsed script takes some forty times its size in memory.
+const MaxScriptSize = 4 << 20
+
+// ErrorResult is the verdict on a script that could not be read or run at
+// all: an error, worth nothing.
+func ErrorResult(file string, opts Options, err error) *Result {
+	profile := opts.Profile
+	if profile == "" {
+		profile = "linux"
+	}
+	return &Result{File: file, Name: filepath.Base(file), Status: StatusError, MaxPoints: 1, Profile: profile,
+		Failure: &Failure{Message: err.Error()}}
+}
+
+// RunFile parses and runs one script's text.
 func RunFile(file string, src []byte, open Opener, opts Options) *Result {
+	if len(src) > MaxScriptSize {
+		return ErrorResult(file, opts, fmt.Errorf("the script is larger than %d MiB", MaxScriptSize>>20))
+	}
 	s, err := Parse(file, string(src))
 	if err != nil {
 		res := &Result{File: file, Name: filepath.Base(file), Status: StatusError, MaxPoints: 1, Profile: opts.Profile}

@@ -104,8 +104,33 @@ func TestRunExitCodes(t *testing.T) {
 			t.Errorf("want exit 2 (usage): %s", r)
 		}
 	}
-	if r := emuctl(t, "unix:/nonexistent", "run", "--local", "no-such-file.pkt"); r.code != 1 || !strings.Contains(r.stderr, "no-such-file.pkt") {
-		t.Errorf("a missing file: %s", r)
+	// A file that cannot be read (a glob that matched no submission, a
+	// directory, a file too large) is an error verdict worth nothing; the
+	// other scripts still run, and the grader still gets its results.json.
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.pkt")
+	writeFile(t, big, "// "+strings.Repeat("x", 5<<20)+"\n")
+	r := emuctl(t, "unix:/nonexistent", "run", "--local", "--format", "gradescope", "no-such-file.pkt", dir, big, "../../scenarios/passive-open.pkt")
+	var gs struct {
+		Score float64 `json:"score"`
+		Tests []struct {
+			Name     string  `json:"name"`
+			Score    float64 `json:"score"`
+			MaxScore float64 `json:"max_score"`
+			Status   string  `json:"status"`
+			Output   string  `json:"output"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &gs); r.code != 1 || err != nil || len(gs.Tests) != 4 || gs.Score != 1 {
+		t.Fatalf("unreadable files: %v\n%s", err, r)
+	}
+	for i, want := range []string{"no such file", "is a directory", "larger than"} {
+		if tc := gs.Tests[i]; tc.Status != "failed" || tc.Score != 0 || tc.MaxScore != 1 || !strings.Contains(tc.Output, want) {
+			t.Errorf("test %d: %+v, want failed, 0 of 1, %q", i, tc, want)
+		}
+	}
+	if tc := gs.Tests[3]; tc.Status != "passed" || tc.Score != 1 {
+		t.Errorf("the readable script after them: %+v", tc)
 	}
 	if r := emuctl(t, "unix:/nonexistent/emud.sock", "run", "../../scenarios/passive-open.pkt"); r.code != 1 || !strings.Contains(r.stderr, "is emud running") {
 		t.Errorf("no daemon: %s", r)
