@@ -50,7 +50,15 @@ type Options struct {
 	Seed uint64
 	// Lang is the language of the explanation at a failure.
 	Lang explain.Lang
+	// MaxEvents bounds the run's event log; 0 means DefaultMaxEvents.
+	MaxEvents int
 }
+
+// DefaultMaxEvents bounds a run's event log (some 250 MB): a few lines can
+// make an endpoint send 65535 one-octet segments per line, and a grader's
+// run must not run out of memory on one hostile script. The library's
+// scripts make fewer than a hundred events each.
+const DefaultMaxEvents = 1_000_000
 
 // Run runs a parsed script against a fresh session from open and returns
 // the verdict. A script that uses an unsupported feature is not run: the
@@ -78,6 +86,10 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 	}
 	r := newRunner(s, d, res)
 	r.lang = opts.Lang
+	r.maxEvents = opts.MaxEvents
+	if r.maxEvents <= 0 {
+		r.maxEvents = DefaultMaxEvents
+	}
 	r.run()
 	res.Events, res.Addrs, res.Where = r.events, d, d.Where()
 	res.Names = map[emulator.EndpointID]string{}
@@ -177,6 +189,7 @@ type runner struct {
 	wscale     map[tuple]uint32               // window scale the script's SYN offered, per connection
 	names      map[emulator.EndpointID]string // \"fd3\": the socket an endpoint was opened or accepted as
 	lang       explain.Lang
+	maxEvents  int // the bound on events, checked after every line
 }
 
 func newRunner(s *Script, d Driver, res *Result) *runner {
@@ -204,6 +217,9 @@ func (r *runner) run() {
 		r.line = ev
 		err := r.step(ev)
 		if err == nil {
+			err = r.bounded()
+		}
+		if err == nil {
 			r.res.Lines++
 			continue
 		}
@@ -211,9 +227,21 @@ func (r *runner) run() {
 		return
 	}
 	r.line = nil
-	if err := r.finish(); err != nil {
+	err := r.finish()
+	if err == nil {
+		err = r.bounded()
+	}
+	if err != nil {
 		r.stop(nil, err)
 	}
+}
+
+// bounded stops a run whose event log passed the bound.
+func (r *runner) bounded() error {
+	if len(r.events) > r.maxEvents {
+		return fmt.Errorf("the run made more than %d events (the runner's bound)", r.maxEvents)
+	}
+	return nil
 }
 
 func (r *runner) stop(ev *Event, err error) {

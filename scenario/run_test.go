@@ -318,3 +318,25 @@ func TestGetsockoptMaxsegIsLinuxs(t *testing.T) {
 		t.Fatalf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
 	}
 }
+
+// A run's event log is bounded: a short script that makes the endpoint
+// send millions of one-octet segments (a few lines per 65535 of them)
+// stops with an error instead of eating the grader's memory.
+func TestEventsAreBounded(t *testing.T) {
+	src := "~ set mss=1\n" + strings.ReplaceAll(server, "<mss 1460>", "<mss 1>") +
+		"+0 write(4, ..., 30000) = 30000\n+0 > P. 1:30001(30000) ack 1\n+0.1 < . 1:1(0) ack 30001 win 65535\n"
+	s, err := Parse("t.pkt", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := Run(s, "t.pkt", NewLocal, Options{}); !res.Passed() {
+		t.Fatalf("under the default bound: %s %+v", res.Status, res.Failure)
+	}
+	res := Run(s, "t.pkt", NewLocal, Options{MaxEvents: 5000})
+	if res.Status != StatusError || res.Failure == nil {
+		t.Fatalf("verdict %s %+v, want error", res.Status, res.Failure)
+	}
+	if f := res.Failure; f.Pos.Line != 9 || !strings.Contains(f.Message, "more than 5000 events") {
+		t.Errorf("failure at %v: %q, want line 9 (the write) and the bound", f.Pos, f.Message)
+	}
+}
