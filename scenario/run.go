@@ -54,7 +54,8 @@ type Options struct {
 	MaxEvents int
 }
 
-// DefaultMaxEvents bounds a run's event log (some 250 MB): a few lines can
+// DefaultMaxEvents bounds a run's event log (about 600 MB at the bound, with
+// the session's own log; measured on a stream of 1-octet segments): a few lines can
 // make an endpoint send 65535 one-octet segments per line, and a grader's
 // run must not run out of memory on one hostile script. The library's
 // scripts make fewer than a hundred events each.
