@@ -104,6 +104,7 @@ func TestUnsupportedFeaturesGiveAnUnsupportedVerdict(t *testing.T) {
 		{"python", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_state == 1 }%\n", "Python block"},
 		{"system call", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendmsg(3, {msg_name(...)=...}, 0) = 10\n", "system call sendmsg()"},
 		{"udp socket", "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n", "socket type SOCK_DGRAM"},
+		{"ipv6 socket", "0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n", "address family AF_INET6"},
 		{"tcp_info", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1}, [4]) = 0\n", "getsockopt option TCP_INFO"},
 		{"blocking linger", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0\n", "non-zero l_linger"},
 		{"knob after listen", server + "+0 setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", "after listen() or connect()"},
