@@ -341,3 +341,40 @@ func TestEventsAreBounded(t *testing.T) {
 		t.Errorf("failure at %v: %q, want line 9 (the write) and the bound", f.Pos, f.Message)
 	}
 }
+
+// Socket calls on a socket in the wrong state answer as Linux's
+// inet_stream_connect, inet_listen and inet_bind do.
+func TestSocketCallsInTheWrongStateAreLinuxs(t *testing.T) {
+	nonblocking := "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" +
+		"+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+		"+0 connect(3, ..., ...) = -1 EINPROGRESS\n" +
+		"+0 > S 0:0(0) <mss 1460>\n" +
+		"+0 connect(3, ..., ...) = -1 EALREADY\n"
+	for _, c := range []struct{ name, src string }{
+		// A second connect() reports the outcome of a non-blocking one:
+		// 0 once it is open (EISCONN after that), its error if it failed.
+		{"connect after a non-blocking connect opened", nonblocking +
+			"+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n+0 > . 1:1(0) ack 1\n" +
+			"+0 connect(3, ..., ...) = 0\n+0 connect(3, ..., ...) = -1 EISCONN\n"},
+		{"connect after a non-blocking connect was refused", nonblocking +
+			"+0.1 < R. 0:0(0) ack 1 win 0\n+0 connect(3, ..., ...) = -1 ECONNREFUSED\n"},
+		{"connect on a listener", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 connect(3, ..., ...) = -1 EISCONN\n"},
+		// listen() again on a listener only changes its backlog.
+		{"listen twice", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0 listen(3, 5) = 0\n"},
+		{"listen on a connection", server + "+0 listen(4, 1) = -1 EINVAL\n"},
+		// bind() once: a bound socket, a listener or a connection say EINVAL.
+		{"bind twice", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 bind(3, ..., ...) = -1 EINVAL\n"},
+		{"bind a connection", server + "+0 bind(4, ..., ...) = -1 EINVAL\n"},
+		// shutdown() of a listener: SHUT_WR does nothing, SHUT_RD stops it
+		// listening (a later SYN is refused).
+		{"shutdown a listener", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n" +
+			"+0 shutdown(3, SHUT_WR) = 0\n+0 ~ state LISTEN\n+0 shutdown(3, SHUT_RD) = 0\n" +
+			"+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > R. 0:0(0) ack 1 win 0\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if res := runScript(t, c.src, ""); !res.Passed() {
+				t.Errorf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
+			}
+		})
+	}
+}

@@ -23,9 +23,12 @@ type socket struct {
 	knobs    []string
 	sockopts map[string]int64 // values set by setsockopt, by option name
 	nonblock bool
-	linger0  bool // SO_LINGER {1, 0}: close() aborts
-	shutWr   bool
-	shutRd   bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
+	// connecting: a non-blocking connect() not yet reported by a second
+	// connect() (Linux's SS_CONNECTING).
+	connecting bool
+	linger0    bool // SO_LINGER {1, 0}: close() aborts
+	shutWr     bool
+	shutRd     bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
 }
 
 func (s *socket) tuple() tuple {
@@ -79,6 +82,10 @@ func (r *runner) syscall(ev *Event, at time.Duration) error {
 	}
 	switch sc.Name {
 	case "bind":
+		// inet_bind: a socket is bound once, and not after it opened.
+		if s.ep != 0 || s.bound.IsValid() {
+			return r.check(ev, errno("EINVAL"))
+		}
 		s.bound = netip.AddrPortFrom(LocalIP, portOf(arg(1), DefaultPort))
 		return r.check(ev, okRes(0))
 	case "listen":
@@ -262,6 +269,12 @@ func (r *runner) socketCall() result {
 }
 
 func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
+	if s.listener {
+		// inet_listen on a listener only changes its backlog, which the
+		// emulator fixes when it opens.
+		r.noteOnce("relisten", ev.Pos, "listen() on a listener keeps its first backlog (the emulator fixes it when the listener opens)")
+		return r.check(ev, okRes(0))
+	}
 	if s.ep != 0 {
 		return r.check(ev, errno("EINVAL"))
 	}
@@ -287,12 +300,7 @@ func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
 
 func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) error {
 	if s.ep != 0 {
-		if s.nonblock {
-			if r.stateOf(s.ep) == tcp.SynSent {
-				return r.check(ev, errno("EALREADY"))
-			}
-		}
-		return r.check(ev, errno("EISCONN"))
+		return r.check(ev, r.reconnect(s))
 	}
 	local := s.bound
 	if !local.IsValid() {
@@ -314,9 +322,30 @@ func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) erro
 	r.epOf[s.conn] = id
 	r.live = s.conn
 	if s.nonblock {
+		s.connecting = true
 		return r.check(ev, errno("EINPROGRESS"))
 	}
 	return r.block(ev, "connect", s, at)
+}
+
+// reconnect is connect() on a socket that already has an endpoint, as
+// Linux's __inet_stream_connect answers it: after a non-blocking connect()
+// it reports the outcome once — EALREADY while the handshake runs, 0 when
+// it completed, the error (ECONNABORTED if none) when it failed — and
+// after that, or on a listener or an accepted socket, EISCONN.
+func (r *runner) reconnect(s *socket) result {
+	if !s.connecting {
+		return errno("EISCONN")
+	}
+	switch st := r.stateOf(s.ep); st {
+	case tcp.SynSent, tcp.SynReceived:
+		return errno("EALREADY")
+	case tcp.Closed:
+		s.connecting = false
+		return r.takeErr(s.ep, "ECONNABORTED")
+	}
+	s.connecting = false
+	return okRes(0)
 }
 
 func (r *runner) accept(ev *Event, s *socket, at time.Duration) error {
@@ -454,8 +483,19 @@ func (r *runner) closeCall(ev *Event, s *socket) error {
 }
 
 func (r *runner) shutdown(ev *Event, s *socket, how Expr) error {
-	if s.ep == 0 || s.listener {
+	if s.ep == 0 {
 		return r.check(ev, errno("ENOTCONN"))
+	}
+	if s.listener {
+		// inet_shutdown: SHUT_WR leaves a listener alone; SHUT_RD and
+		// SHUT_RDWR stop it listening (tcp_disconnect).
+		if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
+			evs, _ := r.d.Close(s.ep)
+			r.see(evs)
+		} else if how.Name != "SHUT_WR" {
+			return &unsupportedErr{"shutdown how " + how.Name}
+		}
+		return r.check(ev, okRes(0))
 	}
 	if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
 		s.shutRd = true
