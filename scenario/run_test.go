@@ -44,6 +44,8 @@ func TestWrongScriptsFailWithTheRightDiagnosis(t *testing.T) {
 			src: server + "+0.1 close(4) = 0\n+0 > . 1:1(0) ack 1\n"},
 		{name: "missing MSS option", line: 5, msg: "options <mss 1460>, expected no MSS option",
 			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1\n"},
+		{name: "ack written for a segment without ACK", line: 10, msg: "no ACK, expected ack 5", rule: "abort-reset",
+			src: server + "+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n+0.1 close(4) = 0\n+0 > R 1:1(0) ack 5\n"},
 		{name: "wrong MSS", line: 5, msg: "mss 1460, expected 536",
 			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1 <mss 536>\n"},
 		{name: "wrong state", line: 9, msg: "expected state TIME-WAIT, the endpoint is in FIN-WAIT-1", actual: "FIN-WAIT-1", rule: "close-send-fin",
