@@ -79,6 +79,11 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 		res.Status, res.Unsupported = StatusUnsupported, uns
 		return res
 	}
+	if k, err := refusedKnob(res.Profile, s.Knobs); err != nil {
+		res.Status = StatusError
+		res.Failure = &Failure{Pos: k.Pos, Line: k.From, Message: fmt.Sprintf("%s: %v", k.From, err)}
+		return res
+	}
 	d, err := open(SessionConfig{Profile: res.Profile, Knobs: KnobPairs(s.Knobs), Seed: opts.Seed})
 	if err != nil {
 		res.Status = StatusError
@@ -120,6 +125,26 @@ func ErrorResult(file string, opts Options, err error) *Result {
 	}
 	return &Result{File: file, Name: filepath.Base(file), Status: StatusError, MaxPoints: 1, Profile: profile,
 		Failure: &Failure{Message: err.Error()}}
+}
+
+// refusedKnob finds the first knob that makes the profile invalid (an MSS
+// of 0, an RTO minimum above its maximum), so that the error names its line.
+func refusedKnob(profile string, ks []Knob) (Knob, error) {
+	base, err := emulator.LookupProfile(profile)
+	if err != nil {
+		return Knob{}, nil // the driver reports an unknown profile
+	}
+	for i, k := range ks {
+		o, err := Overrides(ks[:i+1])
+		if err == nil {
+			cfg := base
+			err = o.Apply(&cfg)
+		}
+		if err != nil {
+			return k, err
+		}
+	}
+	return Knob{}, nil
 }
 
 // RunFile parses and runs one script's text.

@@ -380,3 +380,22 @@ func TestSocketCallsInTheWrongStateAreLinuxs(t *testing.T) {
 		})
 	}
 }
+
+// A knob value the profile refuses is reported where the script sets it:
+// a header line is an error at its line and column, a setsockopt() is
+// EINVAL there (as Linux refuses a TCP_MAXSEG out of range), not an EIO
+// from a later listen().
+func TestRefusedKnobsAreReportedWhereTheyAreSet(t *testing.T) {
+	res := runScript(t, "~ profile linux\n~ set mss=0\n"+server, "")
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos != (Pos{2, 7}) ||
+		!strings.Contains(res.Failure.Message, "~ set mss=0: invalid mss") {
+		t.Errorf("verdict %s %+v, want an error at 2:7 naming the knob", res.Status, res.Failure)
+	}
+	res = runScript(t, "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"+
+		"+0 setsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [0], 4) = -1 EINVAL\n"+
+		"+0 getsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [536], [4]) = 0\n"+
+		"+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n", "")
+	if !res.Passed() {
+		t.Errorf("setsockopt of a refused value: %s %+v", res.Status, res.Failure)
+	}
+}

@@ -40,6 +40,13 @@ func (r *runner) setsockopt(ev *Event, s *socket, name string, val Expr) error {
 	case "TCP_LINGER2":
 		value = (time.Duration(v) * time.Second).String()
 	}
+	// A value the profile refuses (TCP_MAXSEG 0) is EINVAL here, as Linux
+	// refuses it in setsockopt, not a failure of the later listen().
+	if o, err := overridesOf(append(append([]string(nil), s.knobs...), knob+"="+value)); err != nil {
+		return r.check(ev, errno("EINVAL"))
+	} else if cfg := r.cfg; o.Apply(&cfg) != nil {
+		return r.check(ev, errno("EINVAL"))
+	}
 	s.knobs = append(s.knobs, knob+"="+value)
 	s.sockopts[name] = v
 	return r.check(ev, okRes(0))
