@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -51,7 +52,10 @@ func (r *runner) errnoOf(call string, err error) result {
 		}
 		return errno(errnoName(te))
 	}
-	return errno("EIO")
+	// Not TCP's answer but the session's failure (a lost daemon, a
+	// message the API refuses): the run cannot go on, and the verdict
+	// says why instead of blaming the script with an errno.
+	return result{ret: -1, errno: "EIO", err: fmt.Errorf("%s(): %w", call, err)}
 }
 
 // errnoNumbers are Linux's values (asm-generic/errno*.h) for the errno

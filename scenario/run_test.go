@@ -1,10 +1,13 @@
 package scenario
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcpemu/tcpemu/emulator"
 )
 
 // server is a handshake to a listener, accepted as fd 4.
@@ -109,6 +112,7 @@ func TestUnsupportedFeaturesGiveAnUnsupportedVerdict(t *testing.T) {
 		{"ipv6 socket", "0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n", "address family AF_INET6"},
 		{"tcp_info", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1}, [4]) = 0\n", "getsockopt option TCP_INFO"},
 		{"blocking linger", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0\n", "non-zero l_linger"},
+		{"huge write", server + "+0 write(4, ..., 2000000) = 2000000\n", "write() of 2000000 octets (at most 1048576 in one call)"},
 		{"knob after listen", server + "+0 setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", "after listen() or connect()"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -397,5 +401,46 @@ func TestRefusedKnobsAreReportedWhereTheyAreSet(t *testing.T) {
 		"+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n", "")
 	if !res.Passed() {
 		t.Errorf("setsockopt of a refused value: %s %+v", res.Status, res.Failure)
+	}
+}
+
+// brokenSend is the in-process driver whose Send fails the way a lost
+// daemon does.
+type brokenSend struct{ Driver }
+
+var errUnavailable = errors.New("rpc error: code = Unavailable desc = connection refused")
+
+func (brokenSend) Send(emulator.EndpointID, []byte) ([]emulator.Event, error) {
+	return nil, errUnavailable
+}
+func (brokenSend) Abort(emulator.EndpointID) ([]emulator.Event, error) { return nil, errUnavailable }
+
+// A call that fails for a reason of the session, not of TCP (a lost
+// daemon, a message too large for the API) is an error verdict naming it,
+// never a "failed" blamed on the script with a made-up errno.
+func TestDriverFailuresAreErrorsNotErrnos(t *testing.T) {
+	s, err := Parse("t.pkt", server+"+0 write(4, ..., 10) = 10\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(c SessionConfig) (Driver, error) {
+		d, err := NewLocal(c)
+		return brokenSend{d}, err
+	}
+	res := Run(s, "t.pkt", open, Options{})
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos.Line != 8 ||
+		!strings.Contains(res.Failure.Message, "write(): rpc error: code = Unavailable") {
+		t.Errorf("verdict %s %+v, want an error at line 8 naming the cause", res.Status, res.Failure)
+	}
+	// close() returns 0 whatever TCP says, but not when the abort never
+	// reached the session.
+	s, err = Parse("t.pkt", server+"+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n+0 close(4) = 0\n+0 > R 1:1(0)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = Run(s, "t.pkt", open, Options{})
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos.Line != 9 ||
+		!strings.Contains(res.Failure.Message, "close(): rpc error") {
+		t.Errorf("verdict %s %+v, want an error at line 9 naming the cause", res.Status, res.Failure)
 	}
 }

@@ -13,6 +13,11 @@ import (
 	"github.com/tcpemu/tcpemu/emulator/tcp"
 )
 
+// MaxWrite is the most one write() may pass: what emud's API takes in one
+// Send by default (1 MiB), so that a script gets the same verdict in
+// process and against a daemon.
+const MaxWrite = 1 << 20
+
 // socket is a file descriptor of the script's process.
 type socket struct {
 	fd       int
@@ -48,6 +53,7 @@ type result struct {
 	errno string
 	value *Expr // getsockopt's value, compared with the script's
 	got   string
+	err   error // the call failed for a reason of the session, not of TCP
 }
 
 func okRes(n int64) result { return result{ret: n} }
@@ -129,6 +135,9 @@ func portOf(e Expr, def uint16) uint16 {
 
 // check compares a call's result with the line's.
 func (r *runner) check(ev *Event, got result) error {
+	if got.err != nil {
+		return got.err
+	}
 	sc := ev.Syscall
 	want := strconv.FormatInt(sc.Ret, 10)
 	if sc.Errno != "" {
@@ -454,8 +463,11 @@ func (r *runner) write(ev *Event, s *socket, n Expr) error {
 		return r.check(ev, errno("EPIPE"))
 	}
 	size, _ := intArg(n)
-	if size < 0 || size > 1<<24 {
-		return r.fail(fmt.Sprintf("write of %d octets", size), "0..16M octets", strconv.FormatInt(size, 10))
+	if size < 0 {
+		return r.fail(fmt.Sprintf("write of %d octets", size), "0 or more octets", strconv.FormatInt(size, 10))
+	}
+	if size > MaxWrite {
+		return &unsupportedErr{fmt.Sprintf("write() of %d octets (at most %d in one call)", size, MaxWrite)}
 	}
 	evs, err := r.d.Send(s.ep, make([]byte, size))
 	r.see(evs)
@@ -469,15 +481,22 @@ func (r *runner) closeCall(ev *Event, s *socket) error {
 	delete(r.fds, s.fd)
 	if s.ep != 0 {
 		var evs []emulator.Event
+		var err error
 		switch {
 		case s.linger0:
-			evs, _ = r.d.Abort(s.ep)
+			evs, err = r.d.Abort(s.ep)
 		case !s.shutWr:
-			evs, _ = r.d.Close(s.ep)
+			evs, err = r.d.Close(s.ep)
 		}
 		// close() succeeds whatever the TCP says ("connection does not
-		// exist" after a reset): the descriptor is gone either way.
+		// exist" after a reset): the descriptor is gone either way. Only
+		// a failure of the session itself stops the run.
 		r.see(evs)
+		if err != nil {
+			if res := r.errnoOf("close", err); res.err != nil {
+				return res.err
+			}
+		}
 	}
 	return r.check(ev, okRes(0))
 }
