@@ -222,3 +222,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// What a script says is shown to graders, often in a terminal: control
+// characters in a shell command or an option come out escaped, never raw.
+func TestScriptTextInVerdictsHasNoControlCharacters(t *testing.T) {
+	s, err := Parse("x.pkt", "`\x1b[2J\x1b]0;owned\x07`\n--\x1b[31m=1\n`sysctl -q \x1b[2Jnet.ipv4.tcp_fin_timeout=5`\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Unsupported) != 3 {
+		t.Fatalf("unsupported: %v", s.Unsupported)
+	}
+	for _, u := range s.Unsupported {
+		if strings.ContainsAny(u.What, "\x1b\x07") || !strings.Contains(u.What, `\x1b`) {
+			t.Errorf("unsupported %q: want control characters escaped", u.What)
+		}
+	}
+	_, err = Parse("x.pkt", "~ set time_wait=\x1b[2J\n")
+	if err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), `\x1b`) {
+		t.Errorf("parse error %q: want control characters escaped", err)
+	}
+}
