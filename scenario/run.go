@@ -215,7 +215,8 @@ type runner struct {
 	wscale     map[tuple]uint32               // window scale the script's SYN offered, per connection
 	names      map[emulator.EndpointID]string // \"fd3\": the socket an endpoint was opened or accepted as
 	lang       explain.Lang
-	maxEvents  int // the bound on events, checked after every line
+	maxEvents  int  // the bound on events, checked after every line
+	blocked    bool // the current line's call went through block()
 }
 
 func newRunner(s *Script, d Driver, res *Result) *runner {
@@ -363,7 +364,7 @@ func (r *runner) step(ev *Event) error {
 	case EventState:
 		return r.state(ev)
 	default:
-		return r.syscall(ev, at)
+		return r.timedSyscall(ev, at)
 	}
 }
 
