@@ -315,16 +315,10 @@ func TestVirtualTimeIsBounded(t *testing.T) {
 // (TCP_MSS_DEFAULT, RFC 9293 §3.7.1's default send MSS) until the
 // connection is open, then the send MSS the handshake settled on.
 func TestGetsockoptMaxsegIsLinuxs(t *testing.T) {
-	res := runScript(t, `0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0
-+0 bind(3, ..., ...) = 0
-+0 listen(3, 1) = 0
-+0.1 < S 0:0(0) win 32792 <mss 1100>
-+0 > S. 0:0(0) ack 1 <mss 1460>
-+0.1 < . 1:1(0) ack 1 win 32792
-+0 accept(3, ..., ...) = 4
-+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0
-`, "")
+	// The handshake of server, the peer's SYN offering an MSS of 1100.
+	src := strings.Replace(server, "= 3\n", "= 3\n+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0\n", 1)
+	src = strings.Replace(src, "<mss 1460>", "<mss 1100>", 1)
+	res := runScript(t, src+"+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0\n", "")
 	if !res.Passed() {
 		t.Fatalf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
 	}
