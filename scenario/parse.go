@@ -68,6 +68,7 @@ type parser struct {
 	last   *Event
 	// nesting is how deep expr is in arguments (bounded by maxNesting).
 	nesting int
+	started bool // an event line was met, even a broken one
 }
 
 // errBail unwinds one statement after its error was recorded.

@@ -108,6 +108,9 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 		{"unterminated python", "%{\nassert 1\n", "1:1: unterminated %{ block"},
 		{"trailing junk", "0 close(3) = 0 (x) y\n", "1:20: unexpected \"y\""},
 		{"bad port selector", "0 ~ peer 70000 < S 0:0(0) win 1\n", "1:10: peer \"70000\": want 1..65535"},
+		{"time goes backward", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n0.2 bind(3, ..., ...) = 0\n0.1 listen(3, 1) = 0\n",
+			"3:1: time goes backward in the script, from 200ms to 100ms"},
+		{"first event not at 0", "0.5 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "1:1: the first event must be at time 0"},
 		{"nested too deep", "0 getsockopt(3, SOL_SOCKET, SO_LINGER, " + strings.Repeat("[", 40) + "0" + strings.Repeat("]", 40) + ", [8]) = 0\n",
 			"1:72: arguments nested more than 32 deep"},
 	} {
@@ -156,6 +159,11 @@ func TestParseReportsEveryBrokenLine(t *testing.T) {
 	}
 	if len(lines) != 3 || lines[0] != 1 || lines[1] != 2 || lines[2] != 4 {
 		t.Errorf("errors on lines %v, want 1, 2 and 4: %v", lines, err)
+	}
+	// A broken first line does not make the next one "the first event".
+	_, err = Parse("x.pkt", "socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0.1 close(3) = 0\n")
+	if !errors.As(err, &pe) || len(pe) != 1 || pe[0].Pos.Line != 1 {
+		t.Errorf("errors %v, want one, on line 1", err)
 	}
 }
 
