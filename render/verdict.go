@@ -131,11 +131,21 @@ func humanOne(ew *errWriter, r *scenario.Result, opts VerdictOptions) {
 		if r.Status == scenario.StatusFailed {
 			ew.printf("  the exchange up to the mismatch (at %v):\n", r.Failure.Time)
 		}
+		events := r.Events
+		if n := len(events) - DefaultMaxLadderEvents; n > 0 {
+			events = events[n:]
+			ew.printf("  (%d earlier events are not drawn, only the last %d)\n", n, DefaultMaxLadderEvents)
+		}
 		if ew.err == nil {
-			ew.err = Ladder(ew.w, r.Events, lo)
+			ew.err = Ladder(ew.w, events, lo)
 		}
 	}
 }
+
+// DefaultMaxLadderEvents bounds the ladder of one script in the human
+// report: the last events before a mismatch tell its story, and a run of
+// a million events must not print millions of lines into a grader's log.
+const DefaultMaxLadderEvents = 500
 
 // num prints points without a needless fraction ("3", "2.5").
 func num(f float64) string { return strings.TrimSuffix(fmt.Sprintf("%g", f), ".0") }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -217,5 +218,31 @@ func TestHumanReportShowsTheMismatch(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// The human report draws at most the last DefaultMaxLadderEvents events of
+// a failed run and says how many earlier ones it left out: a script that
+// makes the endpoint send thousands of segments before its mismatch must
+// not print a ladder of millions of lines into a grader's log.
+func TestHumanLadderIsBounded(t *testing.T) {
+	src := "~ set mss=1\n" + strings.ReplaceAll(verdictServer, "<mss 1460>", "<mss 1>") +
+		"+0 > S. 0:0(0) ack 1 <mss 1>\n+0.1 < . 1:1(0) ack 1 win 65535\n+0 accept(3, ..., ...) = 4\n" +
+		"+0 write(4, ..., 3000) = 3000\n+0 > P. 1:3001(3000) ack 1\n+0 ~ state CLOSED\n"
+	r := scenario.RunFile("lib/long.pkt", []byte(src), scenario.NewLocal, scenario.Options{})
+	if r.Status != scenario.StatusFailed || len(r.Events) < 3*DefaultMaxLadderEvents {
+		t.Fatalf("%s %+v with %d events, want a failure after many events", r.Status, r.Failure, len(r.Events))
+	}
+	var buf bytes.Buffer
+	if err := Human(&buf, []*scenario.Result{r}, VerdictOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	want := fmt.Sprintf("%d earlier events are not drawn", len(r.Events)-DefaultMaxLadderEvents)
+	if !strings.Contains(out, want) {
+		t.Errorf("no %q in the report", want)
+	}
+	if n := strings.Count(out, "\n"); n > 4*DefaultMaxLadderEvents {
+		t.Errorf("the report has %d lines for %d events drawn", n, DefaultMaxLadderEvents)
 	}
 }

@@ -22,13 +22,10 @@ type blocking struct {
 // else until the script's end time (or the line's own time, plus the
 // tolerance, when it gives none).
 func (r *runner) block(ev *Event, name string, s *socket, at time.Duration) error {
+	r.blocked = true
 	p := &blocking{ev: ev, name: name, fd: s.fd, start: at, end: at}
-	if be := ev.Time.BlockEnd; be != nil {
-		p.has = true
-		p.end = *be
-		if ev.Time.Kind == TimeRelative {
-			p.end = r.prevBase + *be
-		}
+	if end, ok := r.blockEnd(ev); ok {
+		p.has, p.end = true, end
 	}
 	r.pending = p
 	if err := r.checkPending(); err != nil || r.pending == nil {
@@ -117,4 +114,35 @@ func (r *runner) stateOf(id emulator.EndpointID) tcp.State {
 		return tcp.Closed
 	}
 	return st.State
+}
+
+// blockEnd is when a line's "...T" says its call returns: T counts from
+// the same base as the line's own time.
+func (r *runner) blockEnd(ev *Event) (time.Duration, bool) {
+	be := ev.Time.BlockEnd
+	if be == nil {
+		return 0, false
+	}
+	if ev.Time.Kind == TimeRelative {
+		return r.prevBase + *be, true
+	}
+	return *be, true
+}
+
+// timedSyscall runs a system-call line. A call that returns at once where
+// the line gives an end time ("+0...0.3 read(…)" finding data already
+// there) returned at its start, and packetdrill checks that against the
+// end time like any blocking call's return.
+func (r *runner) timedSyscall(ev *Event, at time.Duration) error {
+	r.blocked = false
+	err := r.syscall(ev, at)
+	end, ok := r.blockEnd(ev)
+	if err != nil || r.blocked || !ok {
+		return err
+	}
+	if at < end-r.tol || at > end+r.tol {
+		return r.fail(fmt.Sprintf("timing: %s() returned at %v, expected at %v (tolerance %v)", ev.Syscall.Name, at, end, r.tol),
+			fmt.Sprintf("returns at %v", end), fmt.Sprintf("returned at %v", at))
+	}
+	return nil
 }

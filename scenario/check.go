@@ -45,6 +45,9 @@ func Check(s *Script) []Unsupported {
 		}
 		switch sc.Name {
 		case "socket":
+			if a := arg(0); a.Kind == ExprName && a.Name != "AF_INET" && a.Name != "PF_INET" {
+				add(a.Pos, "address family %s (scripts run over IPv4: AF_INET or ...)", a.Name)
+			}
 			if a := arg(1); a.Kind == ExprName && a.Name != "SOCK_STREAM" {
 				add(a.Pos, "socket type %s (only SOCK_STREAM)", a.Name)
 			}

@@ -54,6 +54,7 @@ type EndpointStatus struct {
 	State     tcp.State
 	Local     netip.AddrPort
 	RcvQueued int
+	SndMSS    int // the most payload the endpoint puts in one segment
 }
 
 // SessionConfig is how a driver's session is set up.
@@ -158,7 +159,7 @@ func (l *local) Status(id emulator.EndpointID) (EndpointStatus, error) {
 	if err != nil {
 		return EndpointStatus{}, err
 	}
-	return EndpointStatus{State: st.State, Local: st.Local, RcvQueued: st.TCB.RcvQueued}, nil
+	return EndpointStatus{State: st.State, Local: st.Local, RcvQueued: st.TCB.RcvQueued, SndMSS: int(st.TCB.SndMSS)}, nil
 }
 
 func (l *local) Addr(id tcp.AddrID) netip.AddrPort     { return l.s.Addr(id) }

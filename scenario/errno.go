@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -51,13 +52,23 @@ func (r *runner) errnoOf(call string, err error) result {
 		}
 		return errno(errnoName(te))
 	}
-	return errno("EIO")
+	// Not TCP's answer but the session's failure (a lost daemon, a
+	// message the API refuses): the run cannot go on, and the verdict
+	// says why instead of blaming the script with an errno.
+	return result{ret: -1, errno: "EIO", err: fmt.Errorf("%s(): %w", call, err)}
 }
 
-// errnoNumbers are Linux's values for the errnos SO_ERROR can hold.
+// errnoNumbers are Linux's values (asm-generic/errno*.h) for the errno
+// names a script may write as a value (getsockopt's SO_ERROR) or that
+// SO_ERROR can hold.
 var errnoNumbers = map[string]int64{
-	"EPIPE": 32, "ENOBUFS": 105, "EISCONN": 106, "ENOTCONN": 107, "ETIMEDOUT": 110,
-	"ECONNREFUSED": 111, "ECONNRESET": 104, "EDESTADDRREQ": 89, "EIO": 5,
+	"EPERM": 1, "ENOENT": 2, "EINTR": 4, "EIO": 5, "EBADF": 9, "EAGAIN": 11, "ENOMEM": 12, "EACCES": 13,
+	"EFAULT": 14, "EBUSY": 16, "EINVAL": 22, "EPIPE": 32, "ENOTSOCK": 88, "EDESTADDRREQ": 89,
+	"EMSGSIZE": 90, "EPROTOTYPE": 91, "ENOPROTOOPT": 92, "EOPNOTSUPP": 95, "EAFNOSUPPORT": 97,
+	"EADDRINUSE": 98, "EADDRNOTAVAIL": 99, "ENETDOWN": 100, "ENETUNREACH": 101, "ENETRESET": 102,
+	"ECONNABORTED": 103, "ECONNRESET": 104, "ENOBUFS": 105, "EISCONN": 106, "ENOTCONN": 107,
+	"ESHUTDOWN": 108, "ETIMEDOUT": 110, "ECONNREFUSED": 111, "EHOSTDOWN": 112, "EHOSTUNREACH": 113,
+	"EALREADY": 114, "EINPROGRESS": 115,
 }
 
 func errnoNumber(name string) int64 { return errnoNumbers[name] }

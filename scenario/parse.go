@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultTolerance is packetdrill's default --tolerance_usecs (4 ms): how
@@ -65,6 +66,9 @@ type parser struct {
 	errs   ParseErrors
 	events bool // an event was seen: header lines are over
 	last   *Event
+	// nesting is how deep expr is in arguments (bounded by maxNesting).
+	nesting int
+	started bool // an event line was met, even a broken one
 }
 
 // errBail unwinds one statement after its error was recorded.
@@ -81,7 +85,7 @@ func (p *parser) next() token {
 }
 
 func (p *parser) fail(pos Pos, format string, args ...any) error {
-	p.errs = append(p.errs, &ParseError{File: p.name, Pos: pos, Msg: fmt.Sprintf(format, args...)})
+	p.errs = append(p.errs, &ParseError{File: p.name, Pos: pos, Msg: printable(fmt.Sprintf(format, args...))})
 	return errBail
 }
 
@@ -209,11 +213,29 @@ func (p *parser) option(t token) error {
 }
 
 func (p *parser) unsupported(pos Pos, format string, args ...any) {
-	p.s.Unsupported = append(p.s.Unsupported, Unsupported{Pos: pos, What: fmt.Sprintf(format, args...)})
+	p.s.Unsupported = append(p.s.Unsupported, Unsupported{Pos: pos, What: printable(fmt.Sprintf(format, args...))})
 }
 
 func (p *parser) note(pos Pos, format string, args ...any) {
-	p.s.Notes = append(p.s.Notes, Note{Pos: pos, Text: fmt.Sprintf(format, args...)})
+	p.s.Notes = append(p.s.Notes, Note{Pos: pos, Text: printable(fmt.Sprintf(format, args...))})
+}
+
+// printable escapes control characters (\x1b, \a, …) and invalid UTF-8 in
+// script text a verdict repeats: graders read verdicts in terminals, and a
+// script must not be able to write escape sequences to them.
+func printable(s string) string {
+	clean := true
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f || c == utf8.RuneError || (c >= 0x80 && c < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	q := strconv.QuoteToGraphic(s)
+	return q[1 : len(q)-1]
 }
 
 // header := "~" ( "profile" NAME | "set" KEY "=" VALUE | "points" NUM )
@@ -305,7 +327,7 @@ func (p *parser) sysctl(pos Pos, cmd string, args []string) {
 			p.unsupported(pos, "shell command `%s` (%s is not a knob the emulator models)", cmd, name)
 			return
 		}
-		p.s.Knobs = append(p.s.Knobs, Knob{Pos: pos, Name: knob, Value: kv, From: "`" + cmd + "`"})
+		p.s.Knobs = append(p.s.Knobs, Knob{Pos: pos, Name: knob, Value: kv, From: "`" + printable(cmd) + "`"})
 		assigned = true
 	}
 	if !assigned {

@@ -10,6 +10,8 @@ import (
 // event := time [ "..." time ] ( packet | syscall | "~" extension | command | code )
 func (p *parser) event() error {
 	startIdx, start := p.i, p.peek()
+	first := !p.started
+	p.started = true
 	tm, err := p.eventTime()
 	if err != nil {
 		return err
@@ -38,6 +40,9 @@ func (p *parser) event() error {
 		return p.fail(t.pos, "expected a packet (< or >), a system call or ~ after the time, found %s", describe(t))
 	}
 	if err := p.checkTime(ev); err != nil {
+		return err
+	}
+	if err := p.checkOrder(ev, first); err != nil {
 		return err
 	}
 	ev.Text = p.lineText(startIdx)
@@ -91,6 +96,22 @@ func (p *parser) checkTime(ev *Event) error {
 	}
 	if ev.Time.BlockEnd != nil && ev.Kind != EventSyscall {
 		return p.fail(ev.Pos, "an end time (...) is only for blocking system calls")
+	}
+	return nil
+}
+
+// checkOrder applies packetdrill's rules on the order of times (run.c's
+// get_next_event): the first event is at time 0, and of two events in a
+// row with absolute times the second is not earlier.
+func (p *parser) checkOrder(ev *Event, first bool) error {
+	absolute := func(e *Event) bool {
+		return e.Time.Kind == TimeAbsolute || e.Time.Kind == TimeAbsoluteRange
+	}
+	switch {
+	case first && ev.Time.Kind != TimeAny && ev.Time.At != 0:
+		return p.fail(ev.Pos, "the first event must be at time 0 (packetdrill's rule), not %v", ev.Time.At)
+	case p.last != nil && absolute(p.last) && absolute(ev) && ev.Time.At < p.last.Time.At:
+		return p.fail(ev.Pos, "time goes backward in the script, from %v to %v", p.last.Time.At, ev.Time.At)
 	}
 	return nil
 }
@@ -498,10 +519,21 @@ func (p *parser) skipNote() error {
 	return nil
 }
 
+// maxNesting bounds how deep arguments nest ([[1]], {a={b=1}}, f(g(1))).
+// packetdrill's scripts nest two or three deep; the bound keeps a hostile
+// script from recursing until the stack overflows, which Go cannot
+// recover from and which would end a grader's whole run.
+const maxNesting = 32
+
 // expr := "..." | ["-"] NUM | NAME {"|" NAME} | NAME "(" args ")" | "[" expr {, expr} "]" | "{" name "=" expr ... "}" | STRING
 func (p *parser) expr() (Expr, error) {
 	t := p.peek()
 	e := Expr{Pos: t.pos}
+	if p.nesting >= maxNesting {
+		return e, p.fail(t.pos, "arguments nested more than %d deep", maxNesting)
+	}
+	p.nesting++
+	defer func() { p.nesting-- }()
 	switch {
 	case t.kind == tokEllipsis:
 		p.next()

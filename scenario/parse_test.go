@@ -108,6 +108,11 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 		{"unterminated python", "%{\nassert 1\n", "1:1: unterminated %{ block"},
 		{"trailing junk", "0 close(3) = 0 (x) y\n", "1:20: unexpected \"y\""},
 		{"bad port selector", "0 ~ peer 70000 < S 0:0(0) win 1\n", "1:10: peer \"70000\": want 1..65535"},
+		{"time goes backward", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n0.2 bind(3, ..., ...) = 0\n0.1 listen(3, 1) = 0\n",
+			"3:1: time goes backward in the script, from 200ms to 100ms"},
+		{"first event not at 0", "0.5 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n", "1:1: the first event must be at time 0"},
+		{"nested too deep", "0 getsockopt(3, SOL_SOCKET, SO_LINGER, " + strings.Repeat("[", 40) + "0" + strings.Repeat("]", 40) + ", [8]) = 0\n",
+			"1:72: arguments nested more than 32 deep"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := Parse("bad.pkt", c.src)
@@ -127,6 +132,20 @@ func TestParseErrorsHaveLineAndColumn(t *testing.T) {
 	}
 }
 
+// A hostile script nested millions deep is a parse error, not a stack
+// overflow that kills the grader's whole run.
+func TestParseRejectsDeepNestingWithoutOverflowingTheStack(t *testing.T) {
+	for open, n := range map[string]int{"[": 200_000, "{a=": 100, "f(": 100} {
+		close := map[string]string{"[": "]", "{a=": "}", "f(": ")"}[open]
+		src := "0 socket(" + strings.Repeat(open, n) + strings.Repeat(close, n) + ") = 3\n"
+		_, err := Parse("deep.pkt", src)
+		var pe ParseErrors
+		if !errors.As(err, &pe) || !strings.Contains(pe[0].Msg, "nested more than") {
+			t.Errorf("%s × %d: %v, want a nesting error", open, n, err)
+		}
+	}
+}
+
 // A script with several broken lines reports each of them.
 func TestParseReportsEveryBrokenLine(t *testing.T) {
 	_, err := Parse("x.pkt", "0 close(3)\n+0 < Q 0:0(0) win 1\n+0 close(3) = 0\n+0 ~ state NOWHERE\n")
@@ -140,6 +159,11 @@ func TestParseReportsEveryBrokenLine(t *testing.T) {
 	}
 	if len(lines) != 3 || lines[0] != 1 || lines[1] != 2 || lines[2] != 4 {
 		t.Errorf("errors on lines %v, want 1, 2 and 4: %v", lines, err)
+	}
+	// A broken first line does not make the next one "the first event".
+	_, err = Parse("x.pkt", "socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0.1 close(3) = 0\n")
+	if !errors.As(err, &pe) || len(pe) != 1 || pe[0].Pos.Line != 1 {
+		t.Errorf("errors %v, want one, on line 1", err)
 	}
 }
 
@@ -205,4 +229,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("verdict %q", res.Status)
 		}
 	})
+}
+
+// What a script says is shown to graders, often in a terminal: control
+// characters in a shell command or an option come out escaped, never raw.
+func TestScriptTextInVerdictsHasNoControlCharacters(t *testing.T) {
+	s, err := Parse("x.pkt", "`\x1b[2J\x1b]0;owned\x07`\n--\x1b[31m=1\n`sysctl -q \x1b[2Jnet.ipv4.tcp_fin_timeout=5`\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Unsupported) != 3 {
+		t.Fatalf("unsupported: %v", s.Unsupported)
+	}
+	for _, u := range s.Unsupported {
+		if strings.ContainsAny(u.What, "\x1b\x07") || !strings.Contains(u.What, `\x1b`) {
+			t.Errorf("unsupported %q: want control characters escaped", u.What)
+		}
+	}
+	_, err = Parse("x.pkt", "~ set time_wait=\x1b[2J\n")
+	if err == nil || strings.Contains(err.Error(), "\x1b") || !strings.Contains(err.Error(), `\x1b`) {
+		t.Errorf("parse error %q: want control characters escaped", err)
+	}
 }

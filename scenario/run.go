@@ -36,6 +36,11 @@ const RemoteISN seqnum.Value = 1_000_000
 // maxWait bounds how far the clock runs looking for a "*" segment.
 const maxWait = time.Hour
 
+// MaxVirtualTime bounds the time any line may resolve to (about 31 years):
+// far beyond any TCP timer, and far enough from time.Duration's limit that
+// adding a line's time, a tolerance or maxWait to it cannot overflow.
+const MaxVirtualTime = 1_000_000_000 * time.Second
+
 // Options adjust a run.
 type Options struct {
 	// Profile is used when the script names none; empty means linux, the
@@ -45,7 +50,16 @@ type Options struct {
 	Seed uint64
 	// Lang is the language of the explanation at a failure.
 	Lang explain.Lang
+	// MaxEvents bounds the run's event log; 0 means DefaultMaxEvents.
+	MaxEvents int
 }
+
+// DefaultMaxEvents bounds a run's event log (about 600 MB at the bound, with
+// the session's own log; measured on a stream of 1-octet segments): a few lines can
+// make an endpoint send 65535 one-octet segments per line, and a grader's
+// run must not run out of memory on one hostile script. The library's
+// scripts make fewer than a hundred events each.
+const DefaultMaxEvents = 1_000_000
 
 // Run runs a parsed script against a fresh session from open and returns
 // the verdict. A script that uses an unsupported feature is not run: the
@@ -65,6 +79,11 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 		res.Status, res.Unsupported = StatusUnsupported, uns
 		return res
 	}
+	if k, err := refusedKnob(res.Profile, s.Knobs); err != nil {
+		res.Status = StatusError
+		res.Failure = &Failure{Pos: k.Pos, Line: k.From, Message: fmt.Sprintf("%s: %v", k.From, err)}
+		return res
+	}
 	d, err := open(SessionConfig{Profile: res.Profile, Knobs: KnobPairs(s.Knobs), Seed: opts.Seed})
 	if err != nil {
 		res.Status = StatusError
@@ -73,6 +92,10 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 	}
 	r := newRunner(s, d, res)
 	r.lang = opts.Lang
+	r.maxEvents = opts.MaxEvents
+	if r.maxEvents <= 0 {
+		r.maxEvents = DefaultMaxEvents
+	}
 	r.run()
 	res.Events, res.Addrs, res.Where = r.events, d, d.Where()
 	res.Names = map[emulator.EndpointID]string{}
@@ -89,8 +112,46 @@ func Run(s *Script, file string, open Opener, opts Options) *Result {
 	return res
 }
 
-// RunFile reads, parses and runs one script.
+// MaxScriptSize bounds a script (4 MiB): packetdrill's scripts are a few
+// kilobytes, and a parsed script takes some forty times its size in memory.
+const MaxScriptSize = 4 << 20
+
+// ErrorResult is the verdict on a script that could not be read or run at
+// all: an error, worth nothing.
+func ErrorResult(file string, opts Options, err error) *Result {
+	profile := opts.Profile
+	if profile == "" {
+		profile = "linux"
+	}
+	return &Result{File: file, Name: filepath.Base(file), Status: StatusError, MaxPoints: 1, Profile: profile,
+		Failure: &Failure{Message: err.Error()}}
+}
+
+// refusedKnob finds the first knob that makes the profile invalid (an MSS
+// of 0, an RTO minimum above its maximum), so that the error names its line.
+func refusedKnob(profile string, ks []Knob) (Knob, error) {
+	base, err := emulator.LookupProfile(profile)
+	if err != nil {
+		return Knob{}, nil // the driver reports an unknown profile
+	}
+	for i, k := range ks {
+		o, err := Overrides(ks[:i+1])
+		if err == nil {
+			cfg := base
+			err = o.Apply(&cfg)
+		}
+		if err != nil {
+			return k, err
+		}
+	}
+	return Knob{}, nil
+}
+
+// RunFile parses and runs one script's text.
 func RunFile(file string, src []byte, open Opener, opts Options) *Result {
+	if len(src) > MaxScriptSize {
+		return ErrorResult(file, opts, fmt.Errorf("the script is larger than %d MiB", MaxScriptSize>>20))
+	}
 	s, err := Parse(file, string(src))
 	if err != nil {
 		res := &Result{File: file, Name: filepath.Base(file), Status: StatusError, MaxPoints: 1, Profile: opts.Profile}
@@ -154,6 +215,8 @@ type runner struct {
 	wscale     map[tuple]uint32               // window scale the script's SYN offered, per connection
 	names      map[emulator.EndpointID]string // \"fd3\": the socket an endpoint was opened or accepted as
 	lang       explain.Lang
+	maxEvents  int  // the bound on events, checked after every line
+	blocked    bool // the current line's call went through block()
 }
 
 func newRunner(s *Script, d Driver, res *Result) *runner {
@@ -181,6 +244,9 @@ func (r *runner) run() {
 		r.line = ev
 		err := r.step(ev)
 		if err == nil {
+			err = r.bounded()
+		}
+		if err == nil {
 			r.res.Lines++
 			continue
 		}
@@ -188,9 +254,21 @@ func (r *runner) run() {
 		return
 	}
 	r.line = nil
-	if err := r.finish(); err != nil {
+	err := r.finish()
+	if err == nil {
+		err = r.bounded()
+	}
+	if err != nil {
 		r.stop(nil, err)
 	}
+}
+
+// bounded stops a run whose event log passed the bound.
+func (r *runner) bounded() error {
+	if len(r.events) > r.maxEvents {
+		return fmt.Errorf("the run made more than %d events (the runner's bound)", r.maxEvents)
+	}
+	return nil
 }
 
 func (r *runner) stop(ev *Event, err error) {
@@ -258,6 +336,13 @@ func (r *runner) when(t Time) (at, lo, hi time.Duration) {
 
 func (r *runner) step(ev *Event) error {
 	at, lo, hi := r.when(ev.Time)
+	end := hi
+	if be := ev.Time.BlockEnd; be != nil {
+		end = max(end, r.base+*be)
+	}
+	if at > MaxVirtualTime || end > MaxVirtualTime {
+		return fmt.Errorf("the line's time (%v) is beyond the runner's bound of %v of virtual time", max(at, end), MaxVirtualTime)
+	}
 	if ev.Kind == EventPacket && !ev.Packet.Inbound {
 		return r.outbound(ev, at, lo, hi)
 	}
@@ -279,7 +364,7 @@ func (r *runner) step(ev *Event) error {
 	case EventState:
 		return r.state(ev)
 	default:
-		return r.syscall(ev, at)
+		return r.timedSyscall(ev, at)
 	}
 }
 

@@ -1,10 +1,13 @@
 package scenario
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tcpemu/tcpemu/emulator"
 )
 
 // server is a handshake to a listener, accepted as fd 4.
@@ -44,6 +47,8 @@ func TestWrongScriptsFailWithTheRightDiagnosis(t *testing.T) {
 			src: server + "+0.1 close(4) = 0\n+0 > . 1:1(0) ack 1\n"},
 		{name: "missing MSS option", line: 5, msg: "options <mss 1460>, expected no MSS option",
 			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1\n"},
+		{name: "ack written for a segment without ACK", line: 10, msg: "no ACK, expected ack 5", rule: "abort-reset",
+			src: server + "+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n+0.1 close(4) = 0\n+0 > R 1:1(0) ack 5\n"},
 		{name: "wrong MSS", line: 5, msg: "mss 1460, expected 536",
 			src: "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1 <mss 536>\n"},
 		{name: "wrong state", line: 9, msg: "expected state TIME-WAIT, the endpoint is in FIN-WAIT-1", actual: "FIN-WAIT-1", rule: "close-send-fin",
@@ -60,6 +65,10 @@ func TestWrongScriptsFailWithTheRightDiagnosis(t *testing.T) {
 			src: server + "+0.1 < R 1:1(0) win 0\n+0 read(4, ..., 1000) = -1 EAGAIN\n"},
 		{name: "blocking call too late", line: 8, msg: "timing: the blocking read() of line 8:1 returned at 500ms, expected at 300ms",
 			src: server + "+0...0.1 read(4, ..., 1000) = 10\n+0.3 < P. 1:11(10) ack 1 win 65535\n"},
+		{name: "end time of a call that returns at once", line: 8, msg: "timing: write() returned at 200ms, expected at 500ms",
+			src: server + "+0...0.3 write(4, ..., 10) = 10\n"},
+		{name: "end time of a read that finds data", line: 10, msg: "timing: read() returned at 300ms, expected at 600ms",
+			src: server + "+0.1 < P. 1:11(10) ack 1 win 65535\n+0 > . 1:1(0) ack 11\n+0...0.3 read(4, ..., 10) = 10\n"},
 		{name: "blocking call never returns", line: 8, msg: "the blocking read() of line 8:1 never returned",
 			src: server + "+0...0.1 read(4, ..., 1000) = 10\n"},
 		{name: "non-blocking call that blocks", line: 8, msg: "read() blocked",
@@ -104,8 +113,10 @@ func TestUnsupportedFeaturesGiveAnUnsupportedVerdict(t *testing.T) {
 		{"python", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ assert tcpi_state == 1 }%\n", "Python block"},
 		{"system call", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendmsg(3, {msg_name(...)=...}, 0) = 10\n", "system call sendmsg()"},
 		{"udp socket", "0 socket(..., SOCK_DGRAM, IPPROTO_UDP) = 3\n", "socket type SOCK_DGRAM"},
+		{"ipv6 socket", "0 socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP) = 3\n", "address family AF_INET6"},
 		{"tcp_info", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_INFO, {tcpi_state=1}, [4]) = 0\n", "getsockopt option TCP_INFO"},
 		{"blocking linger", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=5}, 8) = 0\n", "non-zero l_linger"},
+		{"huge write", server + "+0 write(4, ..., 2000000) = 2000000\n", "write() of 2000000 octets (at most 1048576 in one call)"},
 		{"knob after listen", server + "+0 setsockopt(4, IPPROTO_TCP, TCP_USER_TIMEOUT, [1000], 4) = 0\n", "after listen() or connect()"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,5 +238,207 @@ func TestLinuxSocketDetails(t *testing.T) {
 	}
 	if !noted {
 		t.Errorf("no note about window scaling: %v", res.Notes)
+	}
+}
+
+// getsockopt's value is compared however the script writes it: a number
+// in brackets or bare, an errno name (strace and packetdrill write
+// SO_ERROR's value as [ECONNREFUSED]), or a struct. A value the runner
+// cannot read is unsupported — never a silent pass.
+func TestGetsockoptValuesAreAlwaysCompared(t *testing.T) {
+	refused := "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" +
+		"+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+		"+0 connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)\n" +
+		"+0 > S 0:0(0) <mss 1460>\n" +
+		"+0.1 < R. 0:0(0) ack 1 win 0\n"
+	for _, c := range []struct {
+		name, src string
+		status    Status
+		want      string // in the failure's message or the unsupported list
+	}{
+		{"errno name matches", refused + "+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n", StatusPassed, ""},
+		{"errno name, no error", server + "+0 getsockopt(4, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n", StatusFailed,
+			"value 0, expected 111 (ECONNREFUSED)"},
+		{"wrong errno name", refused + "+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNRESET], [4]) = 0\n", StatusFailed,
+			"value 111, expected 104 (ECONNRESET)"},
+		{"bare number", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, 99, [4]) = 0\n", StatusFailed, "value 1460, expected 99"},
+		{"bare number matches", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, 1460, [4]) = 0\n", StatusPassed, ""},
+		{"unknown name", server + "+0 getsockopt(4, IPPROTO_TCP, TCP_MAXSEG, [MSS_DEFAULT], [4]) = 0\n", StatusUnsupported,
+			"getsockopt value [MSS_DEFAULT]"},
+		{"struct field by name", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=ON, l_linger=0}, [8]) = 0\n", StatusUnsupported,
+			"getsockopt value {l_onoff=ON, l_linger=0}"},
+		{"struct field unknown", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=0, l_bogus=0}, [8]) = 0\n", StatusUnsupported,
+			"l_bogus"},
+		{"struct mismatch", server + "+0 getsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, [8]) = 0\n", StatusFailed,
+			"l_onoff=0, expected 1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res := runScript(t, c.src, "")
+			if res.Status != c.status {
+				t.Fatalf("verdict %s %+v %v, want %s", res.Status, res.Failure, res.Unsupported, c.status)
+			}
+			var got string
+			if res.Failure != nil {
+				got = res.Failure.Message
+			}
+			for _, u := range res.Unsupported {
+				got += "\n" + u.String()
+			}
+			if !strings.Contains(got, c.want) {
+				t.Errorf("verdict says %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// Virtual time is bounded: relative times that add up past the bound stop
+// the run with an error at the line, instead of overflowing the clock
+// (which wrapped negative and was then silently clamped to "now").
+func TestVirtualTimeIsBounded(t *testing.T) {
+	src := server + "+600000000 ~ state ESTABLISHED\n"
+	for range 15 {
+		src += "+600000000 ~ state ESTABLISHED\n"
+	}
+	res := runScript(t, src, "")
+	if res.Status != StatusError || res.Failure == nil {
+		t.Fatalf("verdict %s %+v, want error", res.Status, res.Failure)
+	}
+	if f := res.Failure; f.Pos.Line != 9 || !strings.Contains(f.Message, "beyond the runner's bound") {
+		t.Errorf("failure at %v: %q, want line 9 and the bound", f.Pos, f.Message)
+	}
+	if res.VirtualTime < 0 || res.VirtualTime > MaxVirtualTime {
+		t.Errorf("the clock ended at %v", res.VirtualTime)
+	}
+}
+
+// getsockopt(TCP_MAXSEG) is Linux's: the MSS set by setsockopt or 536
+// (TCP_MSS_DEFAULT, RFC 9293 §3.7.1's default send MSS) until the
+// connection is open, then the send MSS the handshake settled on.
+func TestGetsockoptMaxsegIsLinuxs(t *testing.T) {
+	// The handshake of server, the peer's SYN offering an MSS of 1100.
+	src := strings.Replace(server, "= 3\n", "= 3\n+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0\n", 1)
+	src = strings.Replace(src, "<mss 1460>", "<mss 1100>", 1)
+	res := runScript(t, src+"+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0\n", "")
+	if !res.Passed() {
+		t.Fatalf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
+	}
+}
+
+// A run's event log is bounded: a short script that makes the endpoint
+// send millions of one-octet segments (a few lines per 65535 of them)
+// stops with an error instead of eating the grader's memory.
+func TestEventsAreBounded(t *testing.T) {
+	src := "~ set mss=1\n" + strings.ReplaceAll(server, "<mss 1460>", "<mss 1>") +
+		"+0 write(4, ..., 30000) = 30000\n+0 > P. 1:30001(30000) ack 1\n+0.1 < . 1:1(0) ack 30001 win 65535\n"
+	s, err := Parse("t.pkt", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := Run(s, "t.pkt", NewLocal, Options{}); !res.Passed() {
+		t.Fatalf("under the default bound: %s %+v", res.Status, res.Failure)
+	}
+	res := Run(s, "t.pkt", NewLocal, Options{MaxEvents: 5000})
+	if res.Status != StatusError || res.Failure == nil {
+		t.Fatalf("verdict %s %+v, want error", res.Status, res.Failure)
+	}
+	if f := res.Failure; f.Pos.Line != 9 || !strings.Contains(f.Message, "more than 5000 events") {
+		t.Errorf("failure at %v: %q, want line 9 (the write) and the bound", f.Pos, f.Message)
+	}
+}
+
+// Socket calls on a socket in the wrong state answer as Linux's
+// inet_stream_connect, inet_listen and inet_bind do.
+func TestSocketCallsInTheWrongStateAreLinuxs(t *testing.T) {
+	nonblocking := "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" +
+		"+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+		"+0 connect(3, ..., ...) = -1 EINPROGRESS\n" +
+		"+0 > S 0:0(0) <mss 1460>\n" +
+		"+0 connect(3, ..., ...) = -1 EALREADY\n"
+	for _, c := range []struct{ name, src string }{
+		// A second connect() reports the outcome of a non-blocking one:
+		// 0 once it is open (EISCONN after that), its error if it failed.
+		{"connect after a non-blocking connect opened", nonblocking +
+			"+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n+0 > . 1:1(0) ack 1\n" +
+			"+0 connect(3, ..., ...) = 0\n+0 connect(3, ..., ...) = -1 EISCONN\n"},
+		{"connect after a non-blocking connect was refused", nonblocking +
+			"+0.1 < R. 0:0(0) ack 1 win 0\n+0 connect(3, ..., ...) = -1 ECONNREFUSED\n"},
+		{"connect on a listener", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 connect(3, ..., ...) = -1 EISCONN\n"},
+		// listen() again on a listener only changes its backlog.
+		{"listen twice", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0 listen(3, 5) = 0\n"},
+		{"listen on a connection", server + "+0 listen(4, 1) = -1 EINVAL\n"},
+		// bind() once: a bound socket, a listener or a connection say EINVAL.
+		{"bind twice", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 bind(3, ..., ...) = -1 EINVAL\n"},
+		{"bind a connection", server + "+0 bind(4, ..., ...) = -1 EINVAL\n"},
+		// shutdown() of a listener: SHUT_WR does nothing, SHUT_RD stops it
+		// listening (a later SYN is refused).
+		{"shutdown a listener", "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n" +
+			"+0 shutdown(3, SHUT_WR) = 0\n+0 ~ state LISTEN\n+0 shutdown(3, SHUT_RD) = 0\n" +
+			"+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > R. 0:0(0) ack 1 win 0\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if res := runScript(t, c.src, ""); !res.Passed() {
+				t.Errorf("%s: %+v %v", res.Status, res.Failure, res.Unsupported)
+			}
+		})
+	}
+}
+
+// A knob value the profile refuses is reported where the script sets it:
+// a header line is an error at its line and column, a setsockopt() is
+// EINVAL there (as Linux refuses a TCP_MAXSEG out of range), not an EIO
+// from a later listen().
+func TestRefusedKnobsAreReportedWhereTheyAreSet(t *testing.T) {
+	res := runScript(t, "~ profile linux\n~ set mss=0\n"+server, "")
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos != (Pos{2, 7}) ||
+		!strings.Contains(res.Failure.Message, "~ set mss=0: invalid mss") {
+		t.Errorf("verdict %s %+v, want an error at 2:7 naming the knob", res.Status, res.Failure)
+	}
+	res = runScript(t, "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n"+
+		"+0 setsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [0], 4) = -1 EINVAL\n"+
+		"+0 getsockopt(3, IPPROTO_TCP, TCP_MAXSEG, [536], [4]) = 0\n"+
+		"+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n", "")
+	if !res.Passed() {
+		t.Errorf("setsockopt of a refused value: %s %+v", res.Status, res.Failure)
+	}
+}
+
+// brokenSend is the in-process driver whose Send fails the way a lost
+// daemon does.
+type brokenSend struct{ Driver }
+
+var errUnavailable = errors.New("rpc error: code = Unavailable desc = connection refused")
+
+func (brokenSend) Send(emulator.EndpointID, []byte) ([]emulator.Event, error) {
+	return nil, errUnavailable
+}
+func (brokenSend) Abort(emulator.EndpointID) ([]emulator.Event, error) { return nil, errUnavailable }
+
+// A call that fails for a reason of the session, not of TCP (a lost
+// daemon, a message too large for the API) is an error verdict naming it,
+// never a "failed" blamed on the script with a made-up errno.
+func TestDriverFailuresAreErrorsNotErrnos(t *testing.T) {
+	s, err := Parse("t.pkt", server+"+0 write(4, ..., 10) = 10\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func(c SessionConfig) (Driver, error) {
+		d, err := NewLocal(c)
+		return brokenSend{d}, err
+	}
+	res := Run(s, "t.pkt", open, Options{})
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos.Line != 8 ||
+		!strings.Contains(res.Failure.Message, "write(): rpc error: code = Unavailable") {
+		t.Errorf("verdict %s %+v, want an error at line 8 naming the cause", res.Status, res.Failure)
+	}
+	// close() returns 0 whatever TCP says, but not when the abort never
+	// reached the session.
+	s, err = Parse("t.pkt", server+"+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0\n+0 close(4) = 0\n+0 > R 1:1(0)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = Run(s, "t.pkt", open, Options{})
+	if res.Status != StatusError || res.Failure == nil || res.Failure.Pos.Line != 9 ||
+		!strings.Contains(res.Failure.Message, "close(): rpc error") {
+		t.Errorf("verdict %s %+v, want an error at line 9 naming the cause", res.Status, res.Failure)
 	}
 }

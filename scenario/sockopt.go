@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tcpemu/tcpemu/emulator/tcp"
 )
 
 func (r *runner) setsockopt(ev *Event, s *socket, name string, val Expr) error {
@@ -38,6 +40,13 @@ func (r *runner) setsockopt(ev *Event, s *socket, name string, val Expr) error {
 	case "TCP_LINGER2":
 		value = (time.Duration(v) * time.Second).String()
 	}
+	// A value the profile refuses (TCP_MAXSEG 0) is EINVAL here, as Linux
+	// refuses it in setsockopt, not a failure of the later listen().
+	if o, err := overridesOf(append(append([]string(nil), s.knobs...), knob+"="+value)); err != nil {
+		return r.check(ev, errno("EINVAL"))
+	} else if cfg := r.cfg; o.Apply(&cfg) != nil {
+		return r.check(ev, errno("EINVAL"))
+	}
 	s.knobs = append(s.knobs, knob+"="+value)
 	s.sockopts[name] = v
 	return r.check(ev, okRes(0))
@@ -55,6 +64,8 @@ func (r *runner) getsockopt(ev *Event, s *socket, name string) error {
 		on, l := s.sockopts["l_onoff"], s.sockopts["l_linger"]
 		res.value = &Expr{Kind: ExprStruct, Fields: map[string]Expr{"l_onoff": {Kind: ExprInt, Int: on}, "l_linger": {Kind: ExprInt, Int: l}}}
 		return r.check(ev, res)
+	case "TCP_MAXSEG":
+		v = r.maxseg(s)
 	default:
 		if x, ok := s.sockopts[name]; ok {
 			v = x
@@ -76,10 +87,27 @@ func (r *runner) profileValue(name string) int64 {
 		return int64(r.cfg.FinWait2Timeout / time.Second)
 	case "TCP_SYNCNT":
 		return int64(r.cfg.SynRetries)
-	case "TCP_MAXSEG":
-		return int64(r.cfg.MSS)
 	}
 	return 0
+}
+
+// tcpMSSDefault is Linux's TCP_MSS_DEFAULT, a socket's MSS before it
+// connects: RFC 9293 §3.7.1's default send MSS.
+const tcpMSSDefault = 536
+
+// maxseg is getsockopt(TCP_MAXSEG) as Linux's do_tcp_getsockopt gives it:
+// on a closed or listening socket the MSS set by setsockopt, else 536;
+// on a connection the send MSS (tp->mss_cache).
+func (r *runner) maxseg(s *socket) int64 {
+	if s.ep != 0 && !s.listener {
+		if st, err := r.d.Status(s.ep); err == nil && st.State != tcp.Closed && st.SndMSS > 0 {
+			return int64(st.SndMSS)
+		}
+	}
+	if x, ok := s.sockopts["TCP_MAXSEG"]; ok {
+		return x
+	}
+	return tcpMSSDefault
 }
 
 func (r *runner) fcntl(ev *Event, s *socket, cmd string, val Expr) error {

@@ -2,7 +2,9 @@ package scenario
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +12,11 @@ import (
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
 )
+
+// MaxWrite is the most one write() may pass: what emud's API takes in one
+// Send by default (1 MiB), so that a script gets the same verdict in
+// process and against a daemon.
+const MaxWrite = 1 << 20
 
 // socket is a file descriptor of the script's process.
 type socket struct {
@@ -21,9 +28,12 @@ type socket struct {
 	knobs    []string
 	sockopts map[string]int64 // values set by setsockopt, by option name
 	nonblock bool
-	linger0  bool // SO_LINGER {1, 0}: close() aborts
-	shutWr   bool
-	shutRd   bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
+	// connecting: a non-blocking connect() not yet reported by a second
+	// connect() (Linux's SS_CONNECTING).
+	connecting bool
+	linger0    bool // SO_LINGER {1, 0}: close() aborts
+	shutWr     bool
+	shutRd     bool // shutdown(SHUT_RD): read() returns 0 once the queue is empty
 }
 
 func (s *socket) tuple() tuple {
@@ -43,6 +53,7 @@ type result struct {
 	errno string
 	value *Expr // getsockopt's value, compared with the script's
 	got   string
+	err   error // the call failed for a reason of the session, not of TCP
 }
 
 func okRes(n int64) result { return result{ret: n} }
@@ -77,6 +88,10 @@ func (r *runner) syscall(ev *Event, at time.Duration) error {
 	}
 	switch sc.Name {
 	case "bind":
+		// inet_bind: a socket is bound once, and not after it opened.
+		if s.ep != 0 || s.bound.IsValid() {
+			return r.check(ev, errno("EINVAL"))
+		}
 		s.bound = netip.AddrPortFrom(LocalIP, portOf(arg(1), DefaultPort))
 		return r.check(ev, okRes(0))
 	case "listen":
@@ -120,6 +135,9 @@ func portOf(e Expr, def uint16) uint16 {
 
 // check compares a call's result with the line's.
 func (r *runner) check(ev *Event, got result) error {
+	if got.err != nil {
+		return got.err
+	}
 	sc := ev.Syscall
 	want := strconv.FormatInt(sc.Ret, 10)
 	if sc.Errno != "" {
@@ -133,32 +151,87 @@ func (r *runner) check(ev *Event, got result) error {
 		return r.fail(fmt.Sprintf("%s() returned %s, expected %s", sc.Name, have, want), want, have)
 	}
 	if got.value != nil && sc.Name == "getsockopt" && len(sc.Args) > 3 {
-		if msg := compareValue(sc.Args[3], *got.value); msg != "" {
+		msg, err := compareValue(sc.Args[3], *got.value)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
 			return r.fail("getsockopt(): "+msg, exprText(sc.Args[3]), exprText(*got.value))
 		}
 	}
 	return nil
 }
 
-// compareValue compares a getsockopt value; "..." matches anything.
-func compareValue(want, got Expr) string {
+// compareValue compares a getsockopt value; "..." matches anything. A
+// number may be written bare or in brackets ([1460]), and as a symbol
+// packetdrill knows (SO_ERROR's [ECONNREFUSED]). A value the runner cannot
+// read is unsupported: it is never taken as a match.
+func compareValue(want, got Expr) (string, error) {
+	cannot := func(why string) error {
+		return &unsupportedErr{fmt.Sprintf("getsockopt value %s (%s)", exprText(want), why)}
+	}
 	switch want.Kind {
 	case ExprEllipsis:
-		return ""
-	case ExprList:
-		w, _ := intArg(want)
-		g, _ := intArg(got)
+		return "", nil
+	case ExprInt, ExprList, ExprName:
+		w, ok := valueOf(want)
+		if !ok {
+			return "", cannot("want a number, a [number] or an errno name")
+		}
+		g, _ := valueOf(got)
 		if w != g {
-			return fmt.Sprintf("value %d, expected %d", g, w)
+			return fmt.Sprintf("value %d, expected %s", g, valueText(want, w)), nil
 		}
 	case ExprStruct:
-		for k, v := range want.Fields {
-			if v.Kind == ExprInt && intField(got, k) != v.Int {
-				return fmt.Sprintf("%s=%d, expected %d", k, intField(got, k), v.Int)
+		for _, k := range slices.Sorted(maps.Keys(want.Fields)) {
+			v := want.Fields[k]
+			if v.Kind == ExprEllipsis {
+				continue
+			}
+			if _, known := got.Fields[k]; !known {
+				return "", cannot("no field " + k + " in this option")
+			}
+			w, ok := valueOf(v)
+			if !ok {
+				return "", cannot("field " + k + " is not a number")
+			}
+			if g := intField(got, k); g != w {
+				return fmt.Sprintf("%s=%d, expected %d", k, g, w), nil
 			}
 		}
+	default:
+		return "", cannot("want a number, a [number] or a struct")
 	}
-	return ""
+	return "", nil
+}
+
+// valueOf reads a number, a one-item list of one, or an errno name.
+func valueOf(e Expr) (int64, bool) {
+	switch e.Kind {
+	case ExprInt:
+		return e.Int, true
+	case ExprList:
+		if len(e.Items) == 1 && e.Items[0].Kind != ExprList {
+			return valueOf(e.Items[0])
+		}
+	case ExprName:
+		if len(e.Items) == 0 {
+			n, ok := errnoNumbers[errnoAlias(e.Name)]
+			return n, ok
+		}
+	}
+	return 0, false
+}
+
+// valueText shows an expected value with the name it was written as.
+func valueText(e Expr, v int64) string {
+	if e.Kind == ExprList && len(e.Items) == 1 {
+		e = e.Items[0]
+	}
+	if e.Kind == ExprName {
+		return fmt.Sprintf("%d (%s)", v, e.Name)
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 func exprText(e Expr) string {
@@ -172,12 +245,21 @@ func exprText(e Expr) string {
 		}
 		return "[" + strings.Join(parts, ", ") + "]"
 	case ExprStruct:
-		keys := []string{"l_onoff", "l_linger"}
-		var parts []string
-		for _, k := range keys {
-			if v, ok := e.Fields[k]; ok {
-				parts = append(parts, k+"="+exprText(v))
+		// SO_LINGER's fields in their C order, then any others by name.
+		var keys []string
+		for _, k := range []string{"l_onoff", "l_linger"} {
+			if _, ok := e.Fields[k]; ok {
+				keys = append(keys, k)
 			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
+			if k != "l_onoff" && k != "l_linger" {
+				keys = append(keys, k)
+			}
+		}
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, k+"="+exprText(e.Fields[k]))
 		}
 		return "{" + strings.Join(parts, ", ") + "}"
 	case ExprName:
@@ -196,6 +278,12 @@ func (r *runner) socketCall() result {
 }
 
 func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
+	if s.listener {
+		// inet_listen on a listener only changes its backlog, which the
+		// emulator fixes when it opens.
+		r.noteOnce("relisten", ev.Pos, "listen() on a listener keeps its first backlog (the emulator fixes it when the listener opens)")
+		return r.check(ev, okRes(0))
+	}
 	if s.ep != 0 {
 		return r.check(ev, errno("EINVAL"))
 	}
@@ -221,12 +309,7 @@ func (r *runner) listen(ev *Event, s *socket, backlogArg Expr) error {
 
 func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) error {
 	if s.ep != 0 {
-		if s.nonblock {
-			if r.stateOf(s.ep) == tcp.SynSent {
-				return r.check(ev, errno("EALREADY"))
-			}
-		}
-		return r.check(ev, errno("EISCONN"))
+		return r.check(ev, r.reconnect(s))
 	}
 	local := s.bound
 	if !local.IsValid() {
@@ -248,9 +331,30 @@ func (r *runner) connect(ev *Event, s *socket, addr Expr, at time.Duration) erro
 	r.epOf[s.conn] = id
 	r.live = s.conn
 	if s.nonblock {
+		s.connecting = true
 		return r.check(ev, errno("EINPROGRESS"))
 	}
 	return r.block(ev, "connect", s, at)
+}
+
+// reconnect is connect() on a socket that already has an endpoint, as
+// Linux's __inet_stream_connect answers it: after a non-blocking connect()
+// it reports the outcome once — EALREADY while the handshake runs, 0 when
+// it completed, the error (ECONNABORTED if none) when it failed — and
+// after that, or on a listener or an accepted socket, EISCONN.
+func (r *runner) reconnect(s *socket) result {
+	if !s.connecting {
+		return errno("EISCONN")
+	}
+	switch st := r.stateOf(s.ep); st {
+	case tcp.SynSent, tcp.SynReceived:
+		return errno("EALREADY")
+	case tcp.Closed:
+		s.connecting = false
+		return r.takeErr(s.ep, "ECONNABORTED")
+	}
+	s.connecting = false
+	return okRes(0)
 }
 
 func (r *runner) accept(ev *Event, s *socket, at time.Duration) error {
@@ -359,8 +463,11 @@ func (r *runner) write(ev *Event, s *socket, n Expr) error {
 		return r.check(ev, errno("EPIPE"))
 	}
 	size, _ := intArg(n)
-	if size < 0 || size > 1<<24 {
-		return r.fail(fmt.Sprintf("write of %d octets", size), "0..16M octets", strconv.FormatInt(size, 10))
+	if size < 0 {
+		return r.fail(fmt.Sprintf("write of %d octets", size), "0 or more octets", strconv.FormatInt(size, 10))
+	}
+	if size > MaxWrite {
+		return &unsupportedErr{fmt.Sprintf("write() of %d octets (at most %d in one call)", size, MaxWrite)}
 	}
 	evs, err := r.d.Send(s.ep, make([]byte, size))
 	r.see(evs)
@@ -374,22 +481,40 @@ func (r *runner) closeCall(ev *Event, s *socket) error {
 	delete(r.fds, s.fd)
 	if s.ep != 0 {
 		var evs []emulator.Event
+		var err error
 		switch {
 		case s.linger0:
-			evs, _ = r.d.Abort(s.ep)
+			evs, err = r.d.Abort(s.ep)
 		case !s.shutWr:
-			evs, _ = r.d.Close(s.ep)
+			evs, err = r.d.Close(s.ep)
 		}
 		// close() succeeds whatever the TCP says ("connection does not
-		// exist" after a reset): the descriptor is gone either way.
+		// exist" after a reset): the descriptor is gone either way. Only
+		// a failure of the session itself stops the run.
 		r.see(evs)
+		if err != nil {
+			if res := r.errnoOf("close", err); res.err != nil {
+				return res.err
+			}
+		}
 	}
 	return r.check(ev, okRes(0))
 }
 
 func (r *runner) shutdown(ev *Event, s *socket, how Expr) error {
-	if s.ep == 0 || s.listener {
+	if s.ep == 0 {
 		return r.check(ev, errno("ENOTCONN"))
+	}
+	if s.listener {
+		// inet_shutdown: SHUT_WR leaves a listener alone; SHUT_RD and
+		// SHUT_RDWR stop it listening (tcp_disconnect).
+		if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
+			evs, _ := r.d.Close(s.ep)
+			r.see(evs)
+		} else if how.Name != "SHUT_WR" {
+			return &unsupportedErr{"shutdown how " + how.Name}
+		}
+		return r.check(ev, okRes(0))
 	}
 	if how.Name == "SHUT_RD" || how.Name == "SHUT_RDWR" {
 		s.shutRd = true

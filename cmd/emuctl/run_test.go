@@ -2,9 +2,11 @@ package main_test
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -43,7 +45,26 @@ func TestRunLocalAndRemoteGiveTheSameVerdicts(t *testing.T) {
 		"+0.1 < S 0:0(0) win 65535 <mss 1460>\n+0 > S. 0:0(0) ack 1 <mss 1460>\n+0.1 < . 1:1(0) ack 1 win 65535\n"+
 		"+0 accept(3, ..., ...) = 4\n+0.1 close(4) = 0\n+0 > F. 1:1(0) ack 1\n+0 ~ state FIN-WAIT-2\n")
 	writeFile(t, shell, "`ip link set tun0 mtu 1280`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n")
-	files := append(append([]string(nil), lib...), wrong, shell)
+	// Scripts whose verdicts hang on what the driver reports: the send MSS
+	// (getsockopt TCP_MAXSEG), a connection's state between two connect()
+	// calls, a signalled error read through SO_ERROR.
+	extra := map[string]string{
+		"maxseg.pkt": "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 getsockopt(3, SOL_TCP, TCP_MAXSEG, [536], [4]) = 0\n" +
+			"+0 bind(3, ..., ...) = 0\n+0 listen(3, 1) = 0\n+0.1 < S 0:0(0) win 32792 <mss 1100>\n+0 > S. 0:0(0) ack 1 <mss 1460>\n" +
+			"+0.1 < . 1:1(0) ack 1 win 32792\n+0 accept(3, ..., ...) = 4\n+0 getsockopt(4, SOL_TCP, TCP_MAXSEG, [1100], [4]) = 0\n",
+		"reconnect.pkt": "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+			"+0 connect(3, ..., ...) = -1 EINPROGRESS\n+0 > S 0:0(0) <mss 1460>\n+0 connect(3, ..., ...) = -1 EALREADY\n" +
+			"+0.1 < S. 0:0(0) ack 1 win 65535 <mss 1460>\n+0 > . 1:1(0) ack 1\n+0 connect(3, ..., ...) = 0\n+0 connect(3, ..., ...) = -1 EISCONN\n",
+		"so-error.pkt": "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n" +
+			"+0 connect(3, ..., ...) = -1 EINPROGRESS\n+0 > S 0:0(0) <mss 1460>\n+0.1 < R. 0:0(0) ack 1 win 0\n" +
+			"+0 getsockopt(3, SOL_SOCKET, SO_ERROR, [ECONNREFUSED], [4]) = 0\n+0 connect(3, ..., ...) = -1 ECONNABORTED\n",
+	}
+	files := append([]string(nil), lib...)
+	for _, name := range slices.Sorted(maps.Keys(extra)) {
+		files = append(files, filepath.Join(dir, name))
+		writeFile(t, files[len(files)-1], extra[name])
+	}
+	files = append(files, wrong, shell)
 	for _, profile := range []string{"linux", "rfc9293"} {
 		args := append([]string{"run", "--format", "json", "--profile", profile}, files...)
 		local := emuctl(t, d.addr, append([]string{args[0], "--local"}, args[1:]...)...)
@@ -78,8 +99,8 @@ func TestRunLocalAndRemoteGiveTheSameVerdicts(t *testing.T) {
 		if f := raw(lv.Results[last-1].Failure); !strings.Contains(f, "expected state FIN-WAIT-2, the endpoint is in FIN-WAIT-1") {
 			t.Errorf("the wrong script's failure: %s", f)
 		}
-		if lv.Summary["passed"] != float64(len(lib)) {
-			t.Errorf("%v of %d library scripts passed under %s", lv.Summary["passed"], len(lib), profile)
+		if lv.Summary["passed"] != float64(len(lib)+len(extra)) {
+			t.Errorf("%v of %d library and extra scripts passed under %s", lv.Summary["passed"], len(lib)+len(extra), profile)
 		}
 		// The session of a remote run stays for inspection.
 		session := strings.TrimPrefix(rv.Results[0].Where, "emud sessions/")
@@ -104,8 +125,33 @@ func TestRunExitCodes(t *testing.T) {
 			t.Errorf("want exit 2 (usage): %s", r)
 		}
 	}
-	if r := emuctl(t, "unix:/nonexistent", "run", "--local", "no-such-file.pkt"); r.code != 1 || !strings.Contains(r.stderr, "no-such-file.pkt") {
-		t.Errorf("a missing file: %s", r)
+	// A file that cannot be read (a glob that matched no submission, a
+	// directory, a file too large) is an error verdict worth nothing; the
+	// other scripts still run, and the grader still gets its results.json.
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.pkt")
+	writeFile(t, big, "// "+strings.Repeat("x", 5<<20)+"\n")
+	r := emuctl(t, "unix:/nonexistent", "run", "--local", "--format", "gradescope", "no-such-file.pkt", dir, big, "../../scenarios/passive-open.pkt")
+	var gs struct {
+		Score float64 `json:"score"`
+		Tests []struct {
+			Name     string  `json:"name"`
+			Score    float64 `json:"score"`
+			MaxScore float64 `json:"max_score"`
+			Status   string  `json:"status"`
+			Output   string  `json:"output"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &gs); r.code != 1 || err != nil || len(gs.Tests) != 4 || gs.Score != 1 {
+		t.Fatalf("unreadable files: %v\n%s", err, r)
+	}
+	for i, want := range []string{"no such file", "is a directory", "larger than"} {
+		if tc := gs.Tests[i]; tc.Status != "failed" || tc.Score != 0 || tc.MaxScore != 1 || !strings.Contains(tc.Output, want) {
+			t.Errorf("test %d: %+v, want failed, 0 of 1, %q", i, tc, want)
+		}
+	}
+	if tc := gs.Tests[3]; tc.Status != "passed" || tc.Score != 1 {
+		t.Errorf("the readable script after them: %+v", tc)
 	}
 	if r := emuctl(t, "unix:/nonexistent/emud.sock", "run", "../../scenarios/passive-open.pkt"); r.code != 1 || !strings.Contains(r.stderr, "is emud running") {
 		t.Errorf("no daemon: %s", r)

@@ -320,6 +320,7 @@ func (r *remote) Status(id emulator.EndpointID) (scenario.EndpointStatus, error)
 		State:     stateOf(ep.GetState()),
 		Local:     netip.AddrPortFrom(local, uint16(ep.GetLocal().GetPort())),
 		RcvQueued: int(ep.GetReceiveBuffer().GetReadable()),
+		SndMSS:    int(ep.GetTcb().GetSndMss()),
 	}, nil
 }
 

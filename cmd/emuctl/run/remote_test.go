@@ -11,6 +11,8 @@ import (
 	"github.com/tcpemu/tcpemu/emulator"
 	"github.com/tcpemu/tcpemu/emulator/tcp"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/scenario"
+	"github.com/tcpemu/tcpemu/server"
 )
 
 // The API's errors become the emulator's again, so that a remote run maps
@@ -59,5 +61,13 @@ func TestLabelValuesAreValid(t *testing.T) {
 		if got := labelValue(in); got != want {
 			t.Errorf("labelValue(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The largest write() a script may make fits one Send to a daemon with
+// the default limits, so that it runs the same in process and remotely.
+func TestTheLargestWriteFitsOneSend(t *testing.T) {
+	if scenario.MaxWrite > server.DefaultLimits.MaxPayload {
+		t.Errorf("scenario.MaxWrite %d > the daemon's MaxPayload %d", scenario.MaxWrite, server.DefaultLimits.MaxPayload)
 	}
 }

@@ -6,6 +6,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -105,6 +106,21 @@ Exit codes: 0 every script passed, 1 any did not (or an error), 2 usage.`,
 	return cmd
 }
 
+// readScript reads a script, at most scenario.MaxScriptSize octets of it
+// (a hostile file is not read whole).
+func readScript(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the script: %w", err)
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, scenario.MaxScriptSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the script: %w", err)
+	}
+	return src, nil
+}
+
 func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	var current string
 	open := scenario.NewLocal
@@ -120,11 +136,15 @@ func run(ctx context.Context, g *cmdutil.Globals, o *Options) error {
 	results := make([]*scenario.Result, 0, len(o.Files))
 	for _, file := range o.Files {
 		current = file
-		src, err := os.ReadFile(file)
+		opts := scenario.Options{Profile: o.Profile, Seed: o.Seed, Lang: lang}
+		src, err := readScript(file)
 		if err != nil {
-			return fmt.Errorf("read script: %w", err)
+			// A verdict like any other, so that a grader still gets every
+			// other script's verdict and its results.json.
+			results = append(results, scenario.ErrorResult(file, opts, err))
+			continue
 		}
-		res := scenario.RunFile(file, src, open, scenario.Options{Profile: o.Profile, Seed: o.Seed, Lang: lang})
+		res := scenario.RunFile(file, src, open, opts)
 		if !o.Local && res.Status == scenario.StatusError && res.Where == "" && ctx.Err() == nil && res.Failure != nil &&
 			strings.Contains(res.Failure.Message, "Unavailable") {
 			return fmt.Errorf("%s: %s", res.Failure.Message, cmdutil.Unavailable(g.Addr))
