@@ -76,9 +76,16 @@ type peerSnap struct {
 func (s *session) snapshotRecords() ([]byte, error) {
 	r := recordsSnapshot{NextOrd: s.nextOrd, NextRule: s.net.nextRule, NextPeer: s.nextPeer,
 		ExtBytes: s.net.ext.bytes, ExtDrop: s.net.ext.dropped}
+	// A restored emulator's log starts empty (emulator.Session.Snapshot):
+	// no event in memory will need a retired endpoint's name, so only the
+	// emulator endpoints of live records are kept — and a retired one
+	// still open, should there be one (retire.go). The snapshot's size is
+	// the session's live state, not its history.
 	cores := make(map[*endpointRec][]uint32)
 	for id, rec := range s.byCore {
-		cores[rec] = append(cores[rec], uint32(id))
+		if s.eps[rec.id] == rec && rec.core == id || s.openCore(id) {
+			cores[rec] = append(cores[rec], uint32(id))
+		}
 	}
 	seen := make(map[*endpointRec]bool)
 	add := func(rec *endpointRec, live bool) error {
@@ -104,7 +111,7 @@ func (s *session) snapshotRecords() ([]byte, error) {
 			return nil, err
 		}
 	}
-	for _, rec := range s.byCore {
+	for rec := range cores {
 		if err := add(rec, false); err != nil {
 			return nil, err
 		}
@@ -148,9 +155,9 @@ func (s *session) snapshotRecords() ([]byte, error) {
 	return appendEndpoints(append(b, js...), r.Endpoints), nil
 }
 
-// appendEndpoints encodes endpoint records: a session keeps one for every
-// endpoint it ever had, so these are most of a snapshot, and JSON made
-// snapshots of long-lived sessions cost more than the journal itself.
+// appendEndpoints encodes endpoint records: a session may have many live
+// ones, and JSON made snapshots of large sessions cost more than the
+// journal itself.
 func appendEndpoints(b []byte, eps []endpointSnap) []byte {
 	str := func(b, v []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) }
 	addr := func(b []byte, a netip.AddrPort) []byte {
@@ -324,6 +331,9 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 		}
 		for _, id := range e.Cores {
 			s.byCore[emulator.EndpointID(id)] = rec
+			if !e.Live || rec.core != emulator.EndpointID(id) {
+				s.retire(emulator.EndpointID(id))
+			}
 		}
 	}
 	for _, pr := range r.Paths {
