@@ -50,7 +50,7 @@ type nameRef struct {
 // the session is locked and names them as its calls' answers did.
 func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 	refs := s.namebuf[:0]
-	var index map[emulator.EndpointID]int // once there are many
+	var index map[emulator.EndpointID]int // once there are many: the session's, reused
 	find := func(core emulator.EndpointID) int {
 		if index != nil {
 			if i, ok := index[core]; ok {
@@ -58,28 +58,35 @@ func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 			}
 			return -1
 		}
-		for i := len(refs) - 1; i >= 0; i-- { // the newest first: events come in runs
+		for i := len(refs) - 1; i >= 0; i-- {
 			if refs[i].core == core {
 				return i
 			}
 		}
 		return -1
 	}
+	last, j := emulator.EndpointID(0), -1 // events come in runs of one endpoint
 	for i := range evs {
 		core := evs[i].Endpoint
-		if core == 0 || s.byCore[core] == nil {
-			continue // named "" or "ep{n}" without a record, now as later
-		}
-		j := find(core)
-		if j < 0 {
-			j = len(refs)
-			refs = append(refs, nameRef{core: core})
-			if index != nil {
-				index[core] = j
-			} else if len(refs) > 32 {
-				index = make(map[emulator.EndpointID]int, 2*len(refs))
-				for k, r := range refs {
-					index[r.core] = k
+		if core != last || j < 0 {
+			last, j = core, -1
+			if core == 0 || s.byCore[core] == nil {
+				continue // named "" or "ep{n}" without a record, now as later
+			}
+			if j = find(core); j < 0 {
+				j = len(refs)
+				refs = append(refs, nameRef{core: core})
+				if index != nil {
+					index[core] = j
+				} else if len(refs) > 32 {
+					if s.nameIdx == nil {
+						s.nameIdx = make(map[emulator.EndpointID]int)
+					}
+					index = s.nameIdx
+					clear(index)
+					for k, r := range refs {
+						index[r.core] = k
+					}
 				}
 			}
 		}

@@ -105,6 +105,7 @@ type session struct {
 	snapPeers                        map[uint64]*peer                   // recovery: the claims a snapshot restored
 	evbuf                            []byte                             // reused to encode a call's events
 	namebuf                          []nameRef                          // reused to list the endpoints they name
+	nameIdx                          map[emulator.EndpointID]int        // and to find them among many
 	histbuf                          []emulator.Event                   // reused to decode stored events
 	histNames                        map[emulator.EndpointID]storedName // their names
 	store                            store.Store                        // the server's, when durable

@@ -7,7 +7,7 @@ import (
 
 // Retiring endpoint records. Events carry the emulator's endpoint IDs and
 // are named when they are read. A stored event is named from the
-// dictionary stored with it (names.go's storedNames), so byCore only has
+// dictionary stored with it (eventnames.go), so byCore only has
 // to name the events still in the emulator's in-memory log: an endpoint
 // that is deleted — or opened again, which gives it a new emulator
 // endpoint — is retired, and its byCore entry goes once the log has
