@@ -122,15 +122,6 @@ func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 	return b
 }
 
-func appendStr(b []byte, v string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(v))), v...)
-}
-
-func appendAddr(b []byte, a netip.AddrPort) []byte {
-	v, _ := a.MarshalBinary() // never fails
-	return append(binary.AppendUvarint(b, uint64(len(v))), v...)
-}
-
 var errBadNames = errors.New("stored event names do not decode")
 
 // readNames decodes a dictionary into names (nil: only check it). An
@@ -139,61 +130,33 @@ func readNames(b []byte, names map[emulator.EndpointID]storedName) error {
 	if len(b) == 0 {
 		return nil
 	}
-	uv := func() (uint64, bool) {
-		v, k := binary.Uvarint(b)
-		if k <= 0 {
-			return 0, false
-		}
-		b = b[k:]
-		return v, true
+	o := octets{b: b}
+	n := o.uvarint()
+	if n == 0 { // an empty one is written as nothing
+		return errBadNames
 	}
-	field := func() ([]byte, bool) {
-		n, ok := uv()
-		if !ok || n > uint64(len(b)) {
-			return nil, false
-		}
-		v := b[:n]
-		b = b[n:]
-		return v, true
-	}
-	addr := func() (netip.AddrPort, bool) {
-		v, ok := field()
-		var a netip.AddrPort
-		return a, ok && a.UnmarshalBinary(v) == nil
-	}
-	n, ok := uv()
-	ok = ok && n > 0 // an empty one is written as nothing
-	for i := uint64(0); ok && i < n; i++ {
-		var core uint64
-		var id, parent []byte
+	for i := uint64(0); !o.bad && i < n; i++ {
+		core := emulator.EndpointID(o.uvarint())
 		var e storedName
-		if core, ok = uv(); !ok {
-			break
-		}
-		if id, ok = field(); !ok || len(b) == 0 {
-			ok = false
-			break
-		}
-		flags := b[0]
-		b = b[1:]
+		id := o.field()
+		flags := o.octet()
 		if flags&nameCreated != 0 {
-			e.created = true
-			e.local, ok = addr()
+			e.created, e.local = true, o.addr()
 		}
-		if ok && flags&nameChild != 0 {
-			if e.remote, ok = addr(); ok {
-				parent, ok = field()
-			}
+		var parent []byte
+		if flags&nameChild != 0 {
+			e.remote, parent = o.addr(), o.field()
 		}
-		if ok && names != nil {
-			e.id, e.parent = string(id), string(parent)
-			if had, dup := names[emulator.EndpointID(core)]; dup && had.created && !e.created {
-				continue // another chunk saw it created: keep what that one says
-			}
-			names[emulator.EndpointID(core)] = e
+		if o.bad || names == nil {
+			continue
 		}
+		if had, dup := names[core]; dup && had.created && !e.created {
+			continue // another chunk saw it created: keep what that one says
+		}
+		e.id, e.parent = string(id), string(parent)
+		names[core] = e
 	}
-	if !ok || len(b) != 0 {
+	if o.bad || len(o.b) != 0 {
 		return errBadNames
 	}
 	return nil
