@@ -153,6 +153,19 @@ func TestDeletedEndpointsRetireButHistoryKeepsTheirNames(t *testing.T) {
 	}
 
 	sameEvents(t, "history", wholeHistory(t, d.harness, "l"), seen)
+	// A filter by endpoint finds a long-deleted lifecycle's events by name.
+	var third []*pb.Event
+	for _, e := range seen {
+		if e.Endpoint == "c3" || e.Endpoint == "server-3" {
+			third = append(third, e)
+		}
+	}
+	filtered := must[*pb.ListEventsResponse](t)(c.ListEvents(ctx, &pb.ListEventsRequest{Parent: "sessions/l", PageSize: 1000,
+		Endpoints: []string{"c3", "server-3"}}))
+	if len(third) == 0 {
+		t.Fatal("lifecycle 3 left no events: the filter proves nothing")
+	}
+	sameEvents(t, "events of lifecycle 3", filtered.Events, third)
 
 	d = d.restart(t, namesLimits)
 	if d.rep.Exact != 1 {
