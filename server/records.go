@@ -44,7 +44,7 @@ type endpointSnap struct {
 	Parent    string         `json:"parent,omitempty"`
 	Overrides []byte         `json:"overrides,omitempty"` // ProfileOverrides, protobuf
 	Core      uint32         `json:"core"`                // its emulator endpoint now
-	Cores     []uint32       `json:"cores,omitempty"`     // every emulator endpoint whose events it names
+	Cores     []uint32       `json:"cores,omitempty"`     // the emulator endpoints whose events it names (its current one; a retired one still open)
 	Order     uint64         `json:"order"`
 	Forks     uint64         `json:"forks"`
 	Live      bool           `json:"live"` // listed (eps), not only naming old events (byCore)
