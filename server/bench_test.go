@@ -2,16 +2,35 @@ package server
 
 import (
 	"fmt"
+	"os"
 	"testing"
 
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
+	"github.com/tcpemu/tcpemu/store"
 )
 
 // BenchmarkBatchLifecycles runs whole connection lifecycles (handshake,
 // a segment each way, both closes, TIME-WAIT expiry) through the gRPC API
 // in-process, 100 per Batch, and reports lifecycles/s.
 func BenchmarkBatchLifecycles(b *testing.B) {
-	h := newHarness(&testing.T{}, Limits{})
+	benchLifecycles(b, newHarness(&testing.T{}, Limits{}))
+}
+
+// BenchmarkBatchLifecyclesDurable is BenchmarkBatchLifecycles journaled
+// to a real store (batched sync) in a temporary directory.
+func BenchmarkBatchLifecyclesDurable(b *testing.B) {
+	dir, err := os.MkdirTemp("", "tcpemu-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	d := startDurableWith(&testing.T{}, dir, Limits{}, store.Options{})
+	defer d.stop()
+	d.srv.snapInputs = defaultSnapshotInputs // emud's, not the tests' small interval
+	benchLifecycles(b, d.harness)
+}
+
+func benchLifecycles(b *testing.B, h *harness) {
 	const perBatch = 100
 	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
 	server := []*pb.BatchOperation{

@@ -98,8 +98,15 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 var errBadEvents = errors.New("stored events do not decode")
 
 // decodeEvents reads count stored events numbered from seq first and
-// appends those with seq ≥ from, at most n in all, to out.
+// appends those with seq ≥ from, at most n in all, to out. What follows
+// the events must be their names' dictionary (eventnames.go), or nothing.
 func decodeEvents(b []byte, first uint64, count uint32, from uint64, n int, out []emulator.Event) ([]emulator.Event, error) {
+	return decodeChunk(b, first, count, from, n, out, nil)
+}
+
+// decodeChunk is decodeEvents that also reads the dictionary into names
+// (unless nil).
+func decodeChunk(b []byte, first uint64, count uint32, from uint64, n int, out []emulator.Event, names map[emulator.EndpointID]storedName) ([]emulator.Event, error) {
 	var rec eventRecord
 	for i := range uint64(count) {
 		if len(b) == 0 {
@@ -126,25 +133,19 @@ func decodeEvents(b []byte, first uint64, count uint32, from uint64, n int, out 
 				}
 			}
 		}
-		if seq := first + i; seq >= from {
-			if len(out) >= n {
-				return out, nil
-			}
+		if seq := first + i; seq >= from && len(out) < n {
 			out = append(out, rec.event(seq))
 		}
 	}
-	if len(b) != 0 {
-		return out, errBadEvents
-	}
-	return out, nil
+	return out, readNames(b, names)
 }
 
 // chunkEvents decodes the events of chunks with core seq ≥ from, at most
-// n of them.
-func chunkEvents(chunks []store.Chunk, from uint64, n int, out []emulator.Event) ([]emulator.Event, error) {
+// n of them, and their names into names.
+func chunkEvents(chunks []store.Chunk, from uint64, n int, out []emulator.Event, names map[emulator.EndpointID]storedName) ([]emulator.Event, error) {
 	for _, ch := range chunks {
 		var err error
-		if out, err = decodeEvents(ch.Data, ch.FirstSeq, ch.Count, from, n, out); err != nil {
+		if out, err = decodeChunk(ch.Data, ch.FirstSeq, ch.Count, from, n, out, names); err != nil {
 			return out, fmt.Errorf("stored events from seq %d: %w", apiSeq(ch.FirstSeq), err)
 		}
 	}

@@ -69,7 +69,7 @@ func (s *session) checkNotAhead(after uint64) error {
 func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out []*pb.Event, last uint64, more bool, err error) {
 	// At most scanBudget+1 events are examined: reading only those keeps a
 	// catch-up linear instead of joining the whole log for every batch.
-	evs, err := s.window(after, scanBudget+1)
+	evs, src, err := s.window(after, scanBudget+1)
 	if err != nil {
 		return nil, after, false, err
 	}
@@ -80,14 +80,14 @@ func (s *session) collect(after uint64, f *watchCmd, max int, eo eventOpts) (out
 		}
 		ev := &evs[i]
 		last = apiSeq(ev.Seq)
-		if f.endpoints != nil && !f.endpoints[s.endpointLabel(ev.Endpoint)] {
+		if f.endpoints != nil && !f.endpoints[src.endpointLabel(ev.Endpoint)] {
 			continue
 		}
 		k := kindToProto(ev.Kind)
 		if k == pb.EventKind_EVENT_KIND_UNSPECIFIED || !f.kinds.has(k) {
 			continue
 		}
-		out = append(out, eventToProto(ev, s, eo))
+		out = append(out, eventToProto(ev, src, eo))
 	}
 	return out, last, false, nil
 }

@@ -21,7 +21,10 @@ import (
 // StoreFormat names how this server encodes what it stores (input
 // records, events, session descriptions): store.Options.Format. Change it
 // whenever one of them changes incompatibly.
-const StoreFormat = "tcpemu-1"
+//
+// tcpemu-2: a chunk of events is followed by its names' dictionary
+// (eventnames.go).
+const StoreFormat = "tcpemu-2"
 
 // inputTag names what a journaled input is. The numbers are stored:
 // never renumber one, only add.
@@ -119,12 +122,12 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 	}
 	events := sess.em.Events(before - 1)
 	if r := sess.replay; r != nil {
-		sess.evbuf = encodeEvents(events, sess.evbuf[:0])
+		sess.evbuf = sess.appendNames(events, encodeEvents(events, sess.evbuf[:0]))
 		r.check(j.tag, code, before, sess.evbuf, sess.em.NextSeq()-before)
 		return callErr
 	}
 	// A buffer of its own: the store keeps it until its checkpoint.
-	evs := encodeEvents(events, make([]byte, 0, len(events)*20))
+	evs := sess.appendNames(events, encodeEvents(events, make([]byte, 0, len(events)*20+16)))
 	data, err := j.encode(code)
 	if err != nil {
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)

@@ -44,7 +44,7 @@ type endpointSnap struct {
 	Parent    string         `json:"parent,omitempty"`
 	Overrides []byte         `json:"overrides,omitempty"` // ProfileOverrides, protobuf
 	Core      uint32         `json:"core"`                // its emulator endpoint now
-	Cores     []uint32       `json:"cores,omitempty"`     // every emulator endpoint whose events it names
+	Cores     []uint32       `json:"cores,omitempty"`     // the emulator endpoints whose events it names (its current one; a retired one still open)
 	Order     uint64         `json:"order"`
 	Forks     uint64         `json:"forks"`
 	Live      bool           `json:"live"` // listed (eps), not only naming old events (byCore)
@@ -76,9 +76,16 @@ type peerSnap struct {
 func (s *session) snapshotRecords() ([]byte, error) {
 	r := recordsSnapshot{NextOrd: s.nextOrd, NextRule: s.net.nextRule, NextPeer: s.nextPeer,
 		ExtBytes: s.net.ext.bytes, ExtDrop: s.net.ext.dropped}
+	// A restored emulator's log starts empty (emulator.Session.Snapshot):
+	// no event in memory will need a retired endpoint's name, so only the
+	// emulator endpoints of live records are kept — and a retired one
+	// still open, should there be one (retire.go). The snapshot's size is
+	// the session's live state, not its history.
 	cores := make(map[*endpointRec][]uint32)
 	for id, rec := range s.byCore {
-		cores[rec] = append(cores[rec], uint32(id))
+		if s.eps[rec.id] == rec && rec.core == id || s.openCore(id) {
+			cores[rec] = append(cores[rec], uint32(id))
+		}
 	}
 	seen := make(map[*endpointRec]bool)
 	add := func(rec *endpointRec, live bool) error {
@@ -104,7 +111,7 @@ func (s *session) snapshotRecords() ([]byte, error) {
 			return nil, err
 		}
 	}
-	for _, rec := range s.byCore {
+	for rec := range cores {
 		if err := add(rec, false); err != nil {
 			return nil, err
 		}
@@ -148,23 +155,18 @@ func (s *session) snapshotRecords() ([]byte, error) {
 	return appendEndpoints(append(b, js...), r.Endpoints), nil
 }
 
-// appendEndpoints encodes endpoint records: a session keeps one for every
-// endpoint it ever had, so these are most of a snapshot, and JSON made
-// snapshots of long-lived sessions cost more than the journal itself.
+// appendEndpoints encodes endpoint records: a session may have many live
+// ones, and JSON made snapshots of large sessions cost more than the
+// journal itself.
 func appendEndpoints(b []byte, eps []endpointSnap) []byte {
-	str := func(b, v []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) }
-	addr := func(b []byte, a netip.AddrPort) []byte {
-		v, _ := a.MarshalBinary()
-		return str(b, v)
-	}
 	b = binary.AppendUvarint(b, uint64(len(eps)))
 	for i := range eps {
 		e := &eps[i]
-		b = str(b, []byte(e.ID))
-		b = addr(b, e.Local)
-		b = addr(b, e.Remote)
-		b = str(b, []byte(e.Parent))
-		b = str(b, e.Overrides)
+		b = appendStr(b, e.ID)
+		b = appendAddr(b, e.Local)
+		b = appendAddr(b, e.Remote)
+		b = appendStr(b, e.Parent)
+		b = appendStr(b, e.Overrides)
 		b = binary.AppendUvarint(b, uint64(e.Core))
 		b = binary.AppendUvarint(b, uint64(len(e.Cores)))
 		for _, c := range e.Cores {
@@ -183,84 +185,32 @@ func appendEndpoints(b []byte, eps []endpointSnap) []byte {
 
 // readEndpoints decodes appendEndpoints' records.
 func readEndpoints(b []byte) ([]endpointSnap, error) {
-	bad := errors.New("endpoint records cut short")
-	uv := func() (uint64, error) {
-		v, k := binary.Uvarint(b)
-		if k <= 0 {
-			return 0, bad
-		}
-		b = b[k:]
-		return v, nil
-	}
-	str := func() ([]byte, error) {
-		n, err := uv()
-		if err != nil || n > uint64(len(b)) {
-			return nil, bad
-		}
-		v := b[:n]
-		b = b[n:]
-		return v, nil
-	}
-	addr := func() (netip.AddrPort, error) {
-		v, err := str()
-		if err != nil {
-			return netip.AddrPort{}, err
-		}
-		var a netip.AddrPort
-		return a, a.UnmarshalBinary(v)
-	}
-	n, err := uv()
-	if err != nil || n > uint64(len(b)) {
-		return nil, bad
+	o := octets{b: b}
+	n := o.uvarint()
+	if o.bad || n > uint64(len(b)) {
+		return nil, errors.New("endpoint records cut short")
 	}
 	eps := make([]endpointSnap, n)
 	for i := range eps {
 		e := &eps[i]
-		var id, parent, ovr []byte
-		var core, nCores uint64
-		if id, err = str(); err == nil {
-			e.ID = string(id)
-			e.Local, err = addr()
+		e.ID = string(o.field())
+		e.Local, e.Remote = o.addr(), o.addr()
+		e.Parent = string(o.field())
+		if ovr := o.field(); len(ovr) > 0 {
+			e.Overrides = append([]byte(nil), ovr...)
 		}
-		if err == nil {
-			e.Remote, err = addr()
+		e.Core = uint32(o.uvarint())
+		nCores := o.uvarint()
+		for j := uint64(0); !o.bad && j < nCores; j++ {
+			e.Cores = append(e.Cores, uint32(o.uvarint()))
 		}
-		if err == nil {
-			parent, err = str()
-			e.Parent = string(parent)
+		e.Order, e.Forks = o.uvarint(), o.uvarint()
+		e.Live = o.octet() == 1
+		if o.bad {
+			return nil, fmt.Errorf("endpoint record %d: endpoint records cut short", i)
 		}
-		if err == nil {
-			if ovr, err = str(); len(ovr) > 0 {
-				e.Overrides = append([]byte(nil), ovr...)
-			}
-		}
-		if err == nil {
-			core, err = uv()
-			e.Core = uint32(core)
-		}
-		if err == nil {
-			nCores, err = uv()
-		}
-		for j := uint64(0); err == nil && j < nCores; j++ {
-			var c uint64
-			c, err = uv()
-			e.Cores = append(e.Cores, uint32(c))
-		}
-		if err == nil {
-			e.Order, err = uv()
-		}
-		if err == nil {
-			e.Forks, err = uv()
-		}
-		if err == nil && len(b) == 0 {
-			err = bad
-		}
-		if err != nil {
-			return nil, fmt.Errorf("endpoint record %d: %w", i, err)
-		}
-		e.Live, b = b[0] == 1, b[1:]
 	}
-	if len(b) != 0 {
+	if len(o.b) != 0 {
 		return nil, errors.New("endpoint records: octets left over")
 	}
 	return eps, nil
@@ -324,6 +274,9 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 		}
 		for _, id := range e.Cores {
 			s.byCore[emulator.EndpointID(id)] = rec
+			if !e.Live || rec.core != emulator.EndpointID(id) {
+				s.retire(emulator.EndpointID(id))
+			}
 		}
 	}
 	for _, pr := range r.Paths {

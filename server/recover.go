@@ -145,6 +145,10 @@ func (r *replayState) check(tag inputTag, code codes.Code, before uint64, evs []
 		for i < len(got) && i < len(want) && got[i] == want[i] {
 			i++
 		}
+		if i == len(got) && i == len(want) {
+			r.mismatch = fmt.Sprintf("%s: its events name endpoints otherwise than the journal's", at)
+			return
+		}
 		r.mismatch = fmt.Sprintf("%s: event seq %d differs from the journal's", at, apiSeq(before)+uint64(i))
 	}
 }

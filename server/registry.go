@@ -82,7 +82,8 @@ type session struct {
 	mu       sync.Mutex // guarded by mu:
 	em       *emulator.Session
 	eps      map[string]*endpointRec              // by endpoint ID, live ones only
-	byCore   map[emulator.EndpointID]*endpointRec // every emulator endpoint ever named
+	byCore   map[emulator.EndpointID]*endpointRec // emulator endpoints that events in memory may name (retire.go)
+	retired  retiredCores                         // byCore entries to drop once the log has trimmed their events
 	bound    map[netip.AddrPort]*endpointRec      // local addresses of live endpoints that are not children
 	nextOrd  uint64                               // creation order of the next record
 	changed  chan struct{}                        // closed and replaced when events are appended
@@ -91,20 +92,23 @@ type session struct {
 	net      networkRecs                          // paths, cuts, rules, external log, peers (network.go)
 
 	// Durability (journal.go, recover.go).
-	durable                          bool                // journaled to the server's store
-	readOnly                         string              // why nothing may change the session any more ("" if it may)
-	replay                           *replayState        // set while recovery replays the journal
-	recovery                         *pb.SessionRecovery // what the last start found; nil if created since
-	frozenNext                       uint64              // diverged: the journal's next seq; its history is read from the store
-	ttl                              time.Duration       // expire after this long without a change (0: never)
-	lastChange                       time.Time           // wall time of the last journaled change (or creation)
-	nextPeer                         uint64              // number of the next attached external peer
-	inputs                           uint64              // inputs journaled (the store's index of the last)
-	sinceSnapInputs, sinceSnapEvents uint64              // journaled since the last snapshot
-	snapPeers                        map[uint64]*peer    // recovery: the claims a snapshot restored
-	evbuf                            []byte              // reused to encode a call's events
-	histbuf                          []emulator.Event    // reused to decode stored events
-	store                            store.Store         // the server's, when durable
+	durable                          bool                               // journaled to the server's store
+	readOnly                         string                             // why nothing may change the session any more ("" if it may)
+	replay                           *replayState                       // set while recovery replays the journal
+	recovery                         *pb.SessionRecovery                // what the last start found; nil if created since
+	frozenNext                       uint64                             // diverged: the journal's next seq; its history is read from the store
+	ttl                              time.Duration                      // expire after this long without a change (0: never)
+	lastChange                       time.Time                          // wall time of the last journaled change (or creation)
+	nextPeer                         uint64                             // number of the next attached external peer
+	inputs                           uint64                             // inputs journaled (the store's index of the last)
+	sinceSnapInputs, sinceSnapEvents uint64                             // journaled since the last snapshot
+	snapPeers                        map[uint64]*peer                   // recovery: the claims a snapshot restored
+	evbuf                            []byte                             // reused to encode a call's events
+	namebuf                          []nameRef                          // reused to list the endpoints they name
+	nameIdx                          map[emulator.EndpointID]int        // and to find them among many
+	histbuf                          []emulator.Event                   // reused to decode stored events
+	histNames                        map[emulator.EndpointID]storedName // their names
+	store                            store.Store                        // the server's, when durable
 }
 
 // endpointRec is the server's record of a named endpoint: a bound address
@@ -205,6 +209,7 @@ func (s *session) applied(before uint64) {
 	if ext := s.em.TakeExternal(); len(ext) > 0 {
 		s.recordExternal(before, ext)
 	}
+	s.dropRetired()
 	if s.em.NextSeq() != before {
 		close(s.changed)
 		s.changed = make(chan struct{})
@@ -234,17 +239,25 @@ func (s *session) register(rec *endpointRec) {
 	}
 }
 
-// unregister forgets a deleted endpoint (byCore keeps naming its events).
+// unregister forgets a deleted endpoint; byCore names its events until
+// the log has trimmed them (retire.go).
 func (s *session) unregister(rec *endpointRec) {
 	delete(s.eps, rec.id)
 	if s.bound[rec.local] == rec {
 		delete(s.bound, rec.local)
 	}
+	if rec.core != 0 {
+		s.retire(rec.core)
+	}
 }
 
-// bind makes rec the owner of an emulator endpoint.
+// bind makes rec the owner of an emulator endpoint; the one it had before
+// (closed: OPEN needs that) is retired.
 func (s *session) bind(rec *endpointRec, id emulator.EndpointID) {
 	if id != 0 {
+		if rec.core != 0 && rec.core != id {
+			s.retire(rec.core)
+		}
 		rec.core = id
 		s.byCore[id] = rec
 	}

@@ -98,8 +98,9 @@ func decodeSnapshot(b []byte) (*snapshotParts, error) {
 // maybeSnapshot snapshots a session once enough has happened since its
 // last snapshot; the session is locked and its last input journaled.
 //
-// A snapshot's cost grows with the session's whole history (the records
-// name every endpoint and rule it ever had), so besides the interval it
+// A snapshot's cost can grow with the session's whole history (the
+// records keep every fault rule it ever had; endpoints only while they
+// live, retire.go), so besides the interval it
 // waits until the session has caused, since its last snapshot, as many
 // events as before it: the intervals double, all the snapshots of a
 // session cost about twice its last one, and a start replays at most half

@@ -1,0 +1,186 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+
+	"github.com/tcpemu/tcpemu/emulator"
+)
+
+// Stored events carry the names they need. Events hold the emulator's
+// endpoint IDs, which the session's records name; but a record goes once
+// its endpoint is deleted and the in-memory log no longer holds its
+// events (retire.go), while the store keeps those events for years. So
+// each journaled chunk of events is followed by a dictionary of the
+// endpoints its events mention, as they were named then: the endpoint's
+// ID, and for one the chunk saw created, what EndpointCreated shows —
+// its local address and, for a listener's child, its remote address and
+// its listener's ID. History reads (history.go) name stored events from
+// it. Replay checks it with the events (recover.go), so a replay that
+// names an endpoint otherwise diverges as one that changes an event does.
+//
+// The layout, after the events: nothing if they name no endpoint, else a
+// uvarint count of entries, then for
+// each: uvarint emulator endpoint ID, the ID (uvarint length, octets),
+// a flags octet (nameCreated, nameChild), then if nameCreated the local
+// address, and if nameChild the remote address and the parent's ID
+// (addresses as netip.AddrPort.MarshalBinary, length-prefixed).
+
+const (
+	nameCreated = 1 << iota // the chunk holds the endpoint's EndpointCreated
+	nameChild               // a listener's child: remote and parent follow
+)
+
+// storedName is a dictionary entry.
+type storedName struct {
+	id            string
+	created       bool
+	local, remote netip.AddrPort
+	parent        string
+}
+
+// nameRef is an endpoint a chunk mentions, while its dictionary is built.
+type nameRef struct {
+	core    emulator.EndpointID
+	created bool
+}
+
+// appendNames appends the dictionary of the endpoints evs mention to b;
+// the session is locked and names them as its calls' answers did.
+func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
+	refs := s.namebuf[:0]
+	var index map[emulator.EndpointID]int // once there are many: the session's, reused
+	find := func(core emulator.EndpointID) int {
+		if index != nil {
+			if i, ok := index[core]; ok {
+				return i
+			}
+			return -1
+		}
+		for i := len(refs) - 1; i >= 0; i-- {
+			if refs[i].core == core {
+				return i
+			}
+		}
+		return -1
+	}
+	last, j := emulator.EndpointID(0), -1 // events come in runs of one endpoint
+	for i := range evs {
+		core := evs[i].Endpoint
+		if core != last || j < 0 {
+			last, j = core, -1
+			if core == 0 || s.byCore[core] == nil {
+				continue // named "" or "ep{n}" without a record, now as later
+			}
+			if j = find(core); j < 0 {
+				j = len(refs)
+				refs = append(refs, nameRef{core: core})
+				if index != nil {
+					index[core] = j
+				} else if len(refs) > 32 {
+					if s.nameIdx == nil {
+						s.nameIdx = make(map[emulator.EndpointID]int)
+					}
+					index = s.nameIdx
+					clear(index)
+					for k, r := range refs {
+						index[r.core] = k
+					}
+				}
+			}
+		}
+		if evs[i].Kind == emulator.KindEndpointCreated {
+			refs[j].created = true
+		}
+	}
+	s.namebuf = refs
+	if len(refs) == 0 {
+		return b // an empty dictionary is no octets
+	}
+	b = binary.AppendUvarint(b, uint64(len(refs)))
+	for _, r := range refs {
+		rec := s.byCore[r.core]
+		b = binary.AppendUvarint(b, uint64(r.core))
+		b = appendStr(b, rec.id)
+		var flags byte
+		if r.created {
+			flags |= nameCreated
+			if rec.parent != "" {
+				flags |= nameChild
+			}
+		}
+		b = append(b, flags)
+		if flags&nameCreated != 0 {
+			b = appendAddr(b, rec.local)
+		}
+		if flags&nameChild != 0 {
+			b = appendAddr(b, rec.remote)
+			b = appendStr(b, rec.parent)
+		}
+	}
+	return b
+}
+
+var errBadNames = errors.New("stored event names do not decode")
+
+// readNames decodes a dictionary into names (nil: only check it). An
+// empty b is an empty dictionary.
+func readNames(b []byte, names map[emulator.EndpointID]storedName) error {
+	if len(b) == 0 {
+		return nil
+	}
+	o := octets{b: b}
+	n := o.uvarint()
+	if n == 0 { // an empty one is written as nothing
+		return errBadNames
+	}
+	for i := uint64(0); !o.bad && i < n; i++ {
+		core := emulator.EndpointID(o.uvarint())
+		var e storedName
+		id := o.field()
+		flags := o.octet()
+		if flags&nameCreated != 0 {
+			e.created, e.local = true, o.addr()
+		}
+		var parent []byte
+		if flags&nameChild != 0 {
+			e.remote, parent = o.addr(), o.field()
+		}
+		if o.bad || names == nil {
+			continue
+		}
+		if had, dup := names[core]; dup && had.created && !e.created {
+			continue // another chunk saw it created: keep what that one says
+		}
+		e.id, e.parent = string(id), string(parent)
+		names[core] = e
+	}
+	if o.bad || len(o.b) != 0 {
+		return errBadNames
+	}
+	return nil
+}
+
+// storedSource names events read from the store: from their chunks'
+// dictionaries, else as the session names them now (a chunk stored
+// without one: altered by hand, as a test does).
+type storedSource struct {
+	*session
+	names map[emulator.EndpointID]storedName
+}
+
+func (h storedSource) endpointLabel(id emulator.EndpointID) string {
+	if n, ok := h.names[id]; ok {
+		return n.id
+	}
+	return h.session.endpointLabel(id)
+}
+
+func (h storedSource) endpointRecord(id emulator.EndpointID) *endpointRec {
+	n, ok := h.names[id]
+	if !ok || !n.created {
+		return h.session.endpointRecord(id)
+	}
+	return &endpointRec{session: h.session.id, id: n.id, local: n.local, remote: n.remote, parent: n.parent}
+}
