@@ -311,7 +311,8 @@ func (s *Session) arriveCorrupt(seg *tcp.Segment, rule FaultID) {
 	var to EndpointID
 	ep, ok := s.conns[connKey(seg.Dst, seg.Src)]
 	if !ok {
-		ep, ok = s.listeners[seg.Dst]
+		ep = s.listener(seg.Dst)
+		ok = ep != nil
 	}
 	if ok {
 		to = EndpointID(ep.ID)

@@ -99,7 +99,7 @@ func (s *Session) arrive(seg *tcp.Segment) {
 		s.deliverToEndpoint(ep, seg)
 		return
 	}
-	if l, ok := s.listeners[seg.Dst]; ok {
+	if l := s.listener(seg.Dst); l != nil {
 		s.deliverToEndpoint(l, seg)
 		return
 	}

@@ -92,13 +92,15 @@ func (k *sessionSink) Released(ep *tcp.Endpoint) {
 // until KeepClosed newer ones have closed.
 func (s *Session) released(ep *endpoint) {
 	id := EndpointID(ep.ID)
-	if s.listeners[ep.Local] == ep {
-		delete(s.listeners, ep.Local)
+	if s.listener(ep.Local) == ep {
+		s.listening[ep.Local] = nil
 	}
-	if key := connKey(ep.Local, ep.Remote); s.conns[key] == ep {
-		delete(s.conns, key)
+	if ep.routed {
+		// routed says conns maps the 4-tuple to ep (see route): no
+		// lookup is needed to know the entry is ep's to delete.
+		delete(s.conns, connKey(ep.Local, ep.Remote))
+		ep.routed = false
 	}
-	ep.routed = false
 	if ep.Parent != 0 && !ep.accepted {
 		if l := s.eps.get(EndpointID(ep.Parent)); l != nil {
 			l.children = removeID(l.children, id)

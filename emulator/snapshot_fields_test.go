@@ -27,7 +27,7 @@ var snapshotFields = []struct {
 		"eps: as the endpoint records, by ID",
 		"nextID",
 		"conns: rebuilt from each record's routed bit",
-		"listeners: rebuilt from each record's listening bit",
+		"listening: rebuilt from each record's listening bit",
 		"closed: the list from closedAt on",
 		"closedAt: the list is written compacted",
 		"pool: recycled records hold nothing the session reads",
