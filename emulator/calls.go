@@ -39,7 +39,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 	ep := s.newEndpoint(cfg)
 	ep.Local = lid
 	ep.accepted = true
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
+	s.event(EndpointID(ep.ID), KindEndpointCreated)
 	s.callEvent(ep, CallOpenActive, len(data))
 	s.route(connKey(lid, rid), ep)
 	iss := s.isn.iss(s.now, local, remote)

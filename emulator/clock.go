@@ -327,7 +327,7 @@ func (s *Session) run(src int) {
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer
-		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
+		s.event(EndpointID(it.ep.ID), KindTimerFired).Timer = it.timer
 		it.ep.OnTimer(s.now, it.timer, it.arg, s.sink())
 	case itemNetwork:
 		s.cause = CauseSegment

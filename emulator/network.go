@@ -74,7 +74,7 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 // deliverToEndpoint hands a segment to the endpoint it reached: the
 // delivery event, the counters, then SEGMENT ARRIVES.
 func (s *Session) deliverToEndpoint(ep *endpoint, seg *tcp.Segment) {
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+	s.event(EndpointID(ep.ID), KindSegmentDelivered).Seg = headerOf(seg)
 	ep.counters.countReceived(seg)
 	ep.Arrive(s.now, seg, s.sink())
 }

@@ -335,7 +335,7 @@ func (s *Session) Listen(local netip.AddrPort, o EndpointOptions) (EndpointID, [
 		iss := *o.ISS
 		ep.issFixed = &iss
 	}
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
+	s.event(EndpointID(ep.ID), KindEndpointCreated)
 	s.callEvent(ep, CallOpenPassive, 0)
 	ep.accepted = true
 	s.listening[id] = ep
