@@ -45,7 +45,17 @@ func (a *item) before(b *item) bool {
 // the session's one-way delay, a profile's RTO, TIME-WAIT. Any other item
 // goes to the heap. The next item is the least of the lane heads and the
 // heap's top, so items run in exactly the order a single heap would give.
+//
+// A session with little in flight — a handful of items, most often a
+// delivery or two and the timers they will cancel — keeps them in few
+// instead: a short array sorted latest first, where taking the next item
+// is shortening the array and a new item, usually the latest but for the
+// timers, moves past a few others. That is a fraction of the heap's
+// sifting, which was a tenth of a lone connection's cost. While few holds
+// items, the heap and the lanes are empty; an item that finds few full
+// moves them all to the heap, which few is used again after once empty.
 type schedule struct {
+	few    fewItems
 	lanes  [maxLanes]lane
 	nlanes int
 	heap   itemHeap
@@ -54,6 +64,39 @@ type schedule struct {
 // smallHeap is how large the heap grows before lanes are used at all: a
 // small heap is as cheap as the lanes and simpler to keep.
 const smallHeap = 64
+
+// maxFew is how many items few holds: the most its insertion moves.
+const maxFew = 8
+
+// Where schedule.first found the next item, besides a lane's index.
+const (
+	inHeap = -1
+	inFew  = -2
+)
+
+// fewItems is a short array of items sorted by (at, order), latest first.
+type fewItems []item
+
+// insert puts it in its place, moving each later item one slot up.
+func (f *fewItems) insert(it item) {
+	q := append(*f, it)
+	i := len(q) - 1
+	for ; i > 0 && q[i-1].before(&it); i-- {
+		q[i] = q[i-1]
+	}
+	q[i] = it
+	*f = q
+}
+
+// pop removes the earliest item.
+func (f *fewItems) pop() item {
+	q := *f
+	n := len(q) - 1
+	it := q[n]
+	q[n] = item{}
+	*f = q[:n]
+	return it
+}
 
 // maxLanes bounds the delays that get a lane; a delay that finds none
 // free uses the heap.
@@ -92,12 +135,20 @@ func (l *lane) pop() item {
 
 // push schedules an item; now is the clock at scheduling time.
 func (q *schedule) push(it item, now time.Duration) {
-	if q.nlanes != 0 || len(q.heap) >= smallHeap {
+	switch {
+	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
-		return
+	case len(q.heap) == 0 && len(q.few) < maxFew:
+		q.few.insert(it)
+	default:
+		// Latest first, few read backwards is sorted: a valid heap.
+		for i := len(q.few) - 1; i >= 0; i-- {
+			q.heap = append(q.heap, q.few[i])
+		}
+		clear(q.few)
+		q.few = q.few[:0]
+		q.heap.push(it)
 	}
-	q.heap = append(q.heap, it)
-	q.heap.up()
 }
 
 // pushLane is push once lanes are in use: the lane of the item's delay
@@ -152,11 +203,14 @@ func (q *schedule) pushSlow(it item, d time.Duration) {
 	q.heap.push(it)
 }
 
-// first returns the least item and where it is (a lane's index, or -1 for
-// the heap), or nil when nothing is scheduled.
+// first returns the least item and where it is (a lane's index, inHeap
+// or inFew), or nil when nothing is scheduled.
 func (q *schedule) first() (*item, int) {
+	if n := len(q.few); n > 0 {
+		return &q.few[n-1], inFew // the heap and the lanes are empty
+	}
 	var min *item
-	src := -1
+	src := inHeap
 	if len(q.heap) > 0 {
 		min = &q.heap[0]
 	}
@@ -175,15 +229,21 @@ func (q *schedule) first() (*item, int) {
 
 // take removes the item first returned from src.
 func (q *schedule) take(src int) {
-	if src < 0 {
+	switch src {
+	case inFew:
+		q.few.pop()
+	case inHeap:
 		q.heap.pop()
-	} else {
+	default:
 		q.lanes[src].pop()
 	}
 }
 
 // each calls f on every scheduled item, in no particular order.
 func (q *schedule) each(f func(*item)) {
+	for i := range q.few {
+		f(&q.few[i])
+	}
 	for i := range q.heap {
 		f(&q.heap[i])
 	}
@@ -309,9 +369,12 @@ func (s *Session) runNext() bool {
 // run runs the live item next found at src.
 func (s *Session) run(src int) {
 	var it item
-	if src < 0 {
+	switch src {
+	case inFew:
+		it = s.queue.few.pop()
+	case inHeap:
 		it = s.queue.heap.pop()
-	} else {
+	default:
 		it = s.queue.lanes[src].pop()
 	}
 	s.now = it.at
