@@ -151,7 +151,7 @@ type Session struct {
 	// nil): addresses are dense handles, so finding a segment's listener
 	// is an index, not a hash.
 	listening []*endpoint
-	addrIdx   map[netip.AddrPort]tcp.AddrID
+	addrIdx   addrIndex
 	hosts     map[netip.Addr]bool
 	ports     map[netip.Addr]uint16 // next ephemeral port per host
 
@@ -197,7 +197,7 @@ func New(cfg Config) (*Session, error) {
 		addrs:     []netip.AddrPort{{}},
 		hosted:    []bool{false},
 		listening: []*endpoint{nil},
-		addrIdx:   make(map[netip.AddrPort]tcp.AddrID),
+		addrIdx:   newAddrIndex(),
 		hosts:     make(map[netip.Addr]bool),
 		ports:     make(map[netip.Addr]uint16),
 	}, nil
@@ -226,14 +226,14 @@ func (s *Session) Addr(id tcp.AddrID) netip.AddrPort {
 
 func (s *Session) intern(ap netip.AddrPort) tcp.AddrID {
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	if id, ok := s.addrIdx[ap]; ok {
+	if id, ok := s.addrIdx.get(ap); ok {
 		return id
 	}
 	id := tcp.AddrID(len(s.addrs))
 	s.addrs = append(s.addrs, ap)
 	s.hosted = append(s.hosted, false)
 	s.listening = append(s.listening, nil)
-	s.addrIdx[ap] = id
+	s.addrIdx.put(ap, id)
 	return id
 }
 

@@ -177,7 +177,7 @@ func RestoreSession(b []byte) (*Session, error) {
 	s := &Session{
 		eps:     newEPTable(),
 		conns:   make(map[uint64]*endpoint),
-		addrIdx: make(map[netip.AddrPort]tcp.AddrID),
+		addrIdx: newAddrIndex(),
 		hosts:   make(map[netip.Addr]bool),
 		ports:   make(map[netip.Addr]uint16),
 	}
@@ -295,10 +295,10 @@ func (s *Session) readAddresses(r *wire.Reader) {
 	s.listening = make([]*endpoint, 1, n+1)
 	for i := 0; i < n && r.Err() == nil; i++ {
 		ap := readAddrPort(r, "address")
-		if _, dup := s.addrIdx[ap]; dup {
+		if _, dup := s.addrIdx.get(ap); dup {
 			r.Failf("address", "%v appears twice in the table", ap)
 		}
-		s.addrIdx[ap] = tcp.AddrID(len(s.addrs))
+		s.addrIdx.put(ap, tcp.AddrID(len(s.addrs)))
 		s.addrs = append(s.addrs, ap)
 		s.hosted = append(s.hosted, r.Bool("address hosted"))
 		s.listening = append(s.listening, nil)
