@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -78,13 +79,18 @@ const (
 type fewItems []item
 
 // insert puts it in its place, moving each later item one slot up.
-func (f *fewItems) insert(it item) {
-	q := append(*f, it)
-	i := len(q) - 1
-	for ; i > 0 && q[i-1].before(&it); i-- {
+func (f *fewItems) insert(it *item) {
+	q := *f
+	n := len(q)
+	if n == cap(q) {
+		q = slices.Grow(q, 1)
+	}
+	q = q[:n+1]
+	i := n
+	for ; i > 0 && q[i-1].before(it); i-- {
 		q[i] = q[i-1]
 	}
-	q[i] = it
+	q[i] = *it
 	*f = q
 }
 
@@ -113,7 +119,7 @@ func (l *lane) first() *item { return &l.buf[l.head] }
 
 func (l *lane) last() *item { return &l.buf[(l.head+l.n-1)&(len(l.buf)-1)] }
 
-func (l *lane) append(it item) {
+func (l *lane) append(it *item) {
 	if l.n == len(l.buf) {
 		buf := make([]item, max(16, 2*len(l.buf)))
 		for i := 0; i < l.n; i++ {
@@ -121,7 +127,7 @@ func (l *lane) append(it item) {
 		}
 		l.buf, l.head = buf, 0
 	}
-	l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+	l.buf[(l.head+l.n)&(len(l.buf)-1)] = *it
 	l.n++
 }
 
@@ -134,7 +140,7 @@ func (l *lane) pop() item {
 }
 
 // push schedules an item; now is the clock at scheduling time.
-func (q *schedule) push(it item, now time.Duration) {
+func (q *schedule) push(it *item, now time.Duration) {
 	switch {
 	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
@@ -153,12 +159,12 @@ func (q *schedule) push(it item, now time.Duration) {
 
 // pushLane is push once lanes are in use: the lane of the item's delay
 // takes it when it has room.
-func (q *schedule) pushLane(it item, now time.Duration) {
+func (q *schedule) pushLane(it *item, now time.Duration) {
 	d := it.at - now
 	for i := 0; i < q.nlanes; i++ {
 		if l := &q.lanes[i]; l.delay == d && l.n > 0 {
 			if l.n < len(l.buf) && !it.before(l.last()) {
-				l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+				l.buf[(l.head+l.n)&(len(l.buf)-1)] = *it
 				l.n++
 				return
 			}
@@ -170,7 +176,7 @@ func (q *schedule) pushLane(it item, now time.Duration) {
 
 // pushSlow is push when no lane of delay d has room: it grows that lane,
 // gives d a free lane, or uses the heap.
-func (q *schedule) pushSlow(it item, d time.Duration) {
+func (q *schedule) pushSlow(it *item, d time.Duration) {
 	var free *lane
 	for i := 0; i < q.nlanes; i++ {
 		l := &q.lanes[i]
@@ -258,8 +264,8 @@ func (q *schedule) each(f func(*item)) {
 // itemHeap is a binary min-heap of items.
 type itemHeap []item
 
-func (h *itemHeap) push(it item) {
-	*h = append(*h, it)
+func (h *itemHeap) push(it *item) {
+	*h = append(*h, *it)
 	h.up()
 }
 

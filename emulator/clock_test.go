@@ -30,7 +30,7 @@ func TestScheduleTotalOrder(t *testing.T) {
 					}
 					it := item{at: now + d, order: order, arg: uint32(order)}
 					order++
-					q.push(it, now)
+					q.push(&it, now)
 					i, _ := slices.BinarySearchFunc(want, it, func(a, b item) int {
 						if a.before(&b) {
 							return -1

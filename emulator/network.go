@@ -67,7 +67,7 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	if dst != nil {
 		it.ep = &dst.Endpoint
 	}
-	s.queue.push(it, s.now)
+	s.queue.push(&it, s.now)
 	s.order++
 }
 

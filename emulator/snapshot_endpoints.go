@@ -285,7 +285,7 @@ func (s *Session) readSchedule(r *wire.Reader) {
 		if r.Err() != nil {
 			return
 		}
-		s.queue.push(it, s.now)
+		s.queue.push(&it, s.now)
 	}
 	for _, ep := range s.endpointsByID() {
 		for t := tcp.Timer(0); int(t) < tcp.NumTimers; t++ {
