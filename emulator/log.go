@@ -47,9 +47,10 @@ func (s *Session) emit(ev Event) {
 // copies it in, two writes of its 64 octets, and the paths every segment
 // and timer takes emit about sixty events a connection.
 func (s *Session) event(ep EndpointID, k Kind) *Event {
+	n := len(s.log)
 	s.log = append(s.log, Event{}) // a reused buffer holds old events
-	ev := &s.log[len(s.log)-1]
-	ev.Seq, ev.Time = s.logBase+uint64(len(s.log)-1), s.now
+	ev := &s.log[n]
+	ev.Seq, ev.Time = s.logBase+uint64(n), s.now
 	ev.Endpoint, ev.Kind, ev.Cause = ep, k, s.cause
 	return ev
 }
