@@ -37,7 +37,7 @@ func (g isnGenerator) iss(now time.Duration, local, remote netip.AddrPort) seqnu
 	m3 := le.Uint64(b[6:])
 	last := uint64(le.Uint16(b[14:])) | uint64(remote.Port())<<16 | isnMessageLen<<56
 	m := uint32(now / (4 * time.Microsecond))
-	return seqnum.Value(m + uint32(sipHash24x4(g.k0, g.k1, [4]uint64{m0, m1, m2, m3}, last)))
+	return seqnum.Value(m + uint32(sipHash24(g.k0, g.k1, []uint64{m0, m1, m2, m3}, last)))
 }
 
 // isnMessageLen is the length of F's message in octets.
@@ -50,10 +50,11 @@ func splitmix(x uint64) uint64 {
 	return x ^ (x >> 31)
 }
 
-// sipHash24x4 is SipHash-2-4 (Aumasson and Bernstein, 2012) of a message
-// of four full words m and a last word (the final octets and the length
-// in the top octet, as the algorithm pads them).
-func sipHash24x4(k0, k1 uint64, m [4]uint64, last uint64) uint64 {
+// sipHash24 is SipHash-2-4 (Aumasson and Bernstein, 2012) of a message
+// given as its full little-endian words m and its last word (the final
+// octets, with the message's length in the top octet, as the algorithm
+// pads them).
+func sipHash24(k0, k1 uint64, m []uint64, last uint64) uint64 {
 	v0 := k0 ^ 0x736f6d6570736575
 	v1 := k1 ^ 0x646f72616e646f6d
 	v2 := k0 ^ 0x6c7967656e657261
