@@ -54,7 +54,8 @@ func (a *item) before(b *item) bool {
 // timers, moves past a few others. That is a fraction of the heap's
 // sifting, which was a tenth of a lone connection's cost. While few holds
 // items, the heap and the lanes are empty; an item that finds few full
-// moves them all to the heap, which few is used again after once empty.
+// moves them all to the heap, and few takes new items again once the heap
+// has emptied (as long as no lane has opened).
 type schedule struct {
 	few    fewItems
 	lanes  [maxLanes]lane

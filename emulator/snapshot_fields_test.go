@@ -22,7 +22,7 @@ var snapshotFields = []struct {
 }{
 	{reflect.TypeFor[Session](), "emulator/snapshot.go", []string{
 		"cfg", "base", "now", "order",
-		"queue: its live items, in run order (appendSchedule); lanes and heap are rebuilt by push",
+		"queue: its live items, in run order (appendSchedule); few, lanes and heap are rebuilt by push",
 		"cause", "isn", "isnNext",
 		"eps: as the endpoint records, by ID",
 		"nextID",
