@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/tcpemu/tcpemu/emulator/tcp"
@@ -76,32 +75,32 @@ const (
 	inFew  = -2
 )
 
-// fewItems is a short array of items sorted by (at, order), latest first.
-type fewItems []item
-
-// insert puts it in its place, moving each later item one slot up.
-func (f *fewItems) insert(it *item) {
-	q := *f
-	n := len(q)
-	if n == cap(q) {
-		q = slices.Grow(q, 1)
-	}
-	q = q[:n+1]
-	i := n
-	for ; i > 0 && q[i-1].before(it); i-- {
-		q[i] = q[i-1]
-	}
-	q[i] = *it
-	*f = q
+// fewItems is a short array of items sorted by (at, order), latest first:
+// items[:n].
+type fewItems struct {
+	items [maxFew]item
+	n     int
 }
+
+// insert puts it in its place, moving each later item one slot up. The
+// caller makes sure there is room.
+func (f *fewItems) insert(it *item) {
+	i := f.n
+	for ; i > 0 && f.items[i-1].before(it); i-- {
+		f.items[i] = f.items[i-1]
+	}
+	f.items[i] = *it
+	f.n++
+}
+
+// last is the earliest item; few holds one.
+func (f *fewItems) last() *item { return &f.items[f.n-1] }
 
 // pop removes the earliest item.
 func (f *fewItems) pop() item {
-	q := *f
-	n := len(q) - 1
-	it := q[n]
-	q[n] = item{}
-	*f = q[:n]
+	f.n--
+	it := f.items[f.n]
+	f.items[f.n] = item{}
 	return it
 }
 
@@ -145,15 +144,13 @@ func (q *schedule) push(it *item, now time.Duration) {
 	switch {
 	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
-	case len(q.heap) == 0 && len(q.few) < maxFew:
+	case len(q.heap) == 0 && q.few.n < maxFew:
 		q.few.insert(it)
 	default:
 		// Latest first, few read backwards is sorted: a valid heap.
-		for i := len(q.few) - 1; i >= 0; i-- {
-			q.heap = append(q.heap, q.few[i])
+		for q.few.n > 0 {
+			q.heap = append(q.heap, q.few.pop())
 		}
-		clear(q.few)
-		q.few = q.few[:0]
 		q.heap.push(it)
 	}
 }
@@ -213,8 +210,8 @@ func (q *schedule) pushSlow(it *item, d time.Duration) {
 // first returns the least item and where it is (a lane's index, inHeap
 // or inFew), or nil when nothing is scheduled.
 func (q *schedule) first() (*item, int) {
-	if n := len(q.few); n > 0 {
-		return &q.few[n-1], inFew // the heap and the lanes are empty
+	if q.few.n > 0 {
+		return q.few.last(), inFew // the heap and the lanes are empty
 	}
 	var min *item
 	src := inHeap
@@ -248,8 +245,8 @@ func (q *schedule) take(src int) {
 
 // each calls f on every scheduled item, in no particular order.
 func (q *schedule) each(f func(*item)) {
-	for i := range q.few {
-		f(&q.few[i])
+	for i := range q.few.items[:q.few.n] {
+		f(&q.few.items[i])
 	}
 	for i := range q.heap {
 		f(&q.heap[i])
