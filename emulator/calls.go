@@ -28,7 +28,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 		local = s.ephemeral(local.Addr(), remote)
 	}
 	lid, rid := s.intern(local), s.intern(remote)
-	if _, taken := s.listeners[lid]; taken {
+	if s.listener(lid) != nil {
 		return 0, nil, fmt.Errorf("connect from %v: %w by a listener", local, ErrAddressInUse)
 	}
 	if _, taken := s.conns[connKey(lid, rid)]; taken {
@@ -39,7 +39,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 	ep := s.newEndpoint(cfg)
 	ep.Local = lid
 	ep.accepted = true
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
+	s.event(EndpointID(ep.ID), KindEndpointCreated)
 	s.callEvent(ep, CallOpenActive, len(data))
 	s.route(connKey(lid, rid), ep)
 	iss := s.isn.iss(s.now, local, remote)
@@ -72,7 +72,7 @@ func (s *Session) ephemeral(ip netip.Addr, remote netip.AddrPort) netip.AddrPort
 		cand := netip.AddrPortFrom(ip, p)
 		p++
 		id := s.intern(cand)
-		if _, l := s.listeners[id]; l {
+		if s.listener(id) != nil {
 			continue
 		}
 		if _, c := s.conns[connKey(id, rid)]; c {
@@ -356,7 +356,7 @@ func (s *Session) OpenActive(id EndpointID, remote netip.AddrPort) ([]Event, err
 		return s.since(start), s.callFailed(start, err)
 	}
 	if wasListening {
-		delete(s.listeners, ep.Local)
+		s.listening[ep.Local] = nil
 	}
 	s.route(connKey(ep.Local, rid), ep)
 	return s.since(start), nil

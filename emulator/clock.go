@@ -45,7 +45,18 @@ func (a *item) before(b *item) bool {
 // the session's one-way delay, a profile's RTO, TIME-WAIT. Any other item
 // goes to the heap. The next item is the least of the lane heads and the
 // heap's top, so items run in exactly the order a single heap would give.
+//
+// A session with little in flight — a handful of items, most often a
+// delivery or two and the timers they will cancel — keeps them in few
+// instead: a short array sorted latest first, where taking the next item
+// is shortening the array and a new item, usually the latest but for the
+// timers, moves past a few others. That is a fraction of the heap's
+// sifting, which was a tenth of a lone connection's cost. While few holds
+// items, the heap and the lanes are empty; an item that finds few full
+// moves them all to the heap, and few takes new items again once the heap
+// has emptied (as long as no lane has opened).
 type schedule struct {
+	few    fewItems
 	lanes  [maxLanes]lane
 	nlanes int
 	heap   itemHeap
@@ -54,6 +65,44 @@ type schedule struct {
 // smallHeap is how large the heap grows before lanes are used at all: a
 // small heap is as cheap as the lanes and simpler to keep.
 const smallHeap = 64
+
+// maxFew is how many items few holds: the most its insertion moves.
+const maxFew = 8
+
+// Where schedule.first found the next item, besides a lane's index.
+const (
+	inHeap = -1
+	inFew  = -2
+)
+
+// fewItems is a short array of items sorted by (at, order), latest first:
+// items[:n].
+type fewItems struct {
+	items [maxFew]item
+	n     int
+}
+
+// insert puts it in its place, moving each later item one slot up. The
+// caller makes sure there is room.
+func (f *fewItems) insert(it *item) {
+	i := f.n
+	for ; i > 0 && f.items[i-1].before(it); i-- {
+		f.items[i] = f.items[i-1]
+	}
+	f.items[i] = *it
+	f.n++
+}
+
+// last is the earliest item; few holds one.
+func (f *fewItems) last() *item { return &f.items[f.n-1] }
+
+// pop removes the earliest item.
+func (f *fewItems) pop() item {
+	f.n--
+	it := f.items[f.n]
+	f.items[f.n] = item{}
+	return it
+}
 
 // maxLanes bounds the delays that get a lane; a delay that finds none
 // free uses the heap.
@@ -70,7 +119,7 @@ func (l *lane) first() *item { return &l.buf[l.head] }
 
 func (l *lane) last() *item { return &l.buf[(l.head+l.n-1)&(len(l.buf)-1)] }
 
-func (l *lane) append(it item) {
+func (l *lane) append(it *item) {
 	if l.n == len(l.buf) {
 		buf := make([]item, max(16, 2*len(l.buf)))
 		for i := 0; i < l.n; i++ {
@@ -78,7 +127,7 @@ func (l *lane) append(it item) {
 		}
 		l.buf, l.head = buf, 0
 	}
-	l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+	l.buf[(l.head+l.n)&(len(l.buf)-1)] = *it
 	l.n++
 }
 
@@ -91,23 +140,29 @@ func (l *lane) pop() item {
 }
 
 // push schedules an item; now is the clock at scheduling time.
-func (q *schedule) push(it item, now time.Duration) {
-	if q.nlanes != 0 || len(q.heap) >= smallHeap {
+func (q *schedule) push(it *item, now time.Duration) {
+	switch {
+	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
-		return
+	case len(q.heap) == 0 && q.few.n < maxFew:
+		q.few.insert(it)
+	default:
+		// Latest first, few read backwards is sorted: a valid heap.
+		for q.few.n > 0 {
+			q.heap = append(q.heap, q.few.pop())
+		}
+		q.heap.push(it)
 	}
-	q.heap = append(q.heap, it)
-	q.heap.up()
 }
 
 // pushLane is push once lanes are in use: the lane of the item's delay
 // takes it when it has room.
-func (q *schedule) pushLane(it item, now time.Duration) {
+func (q *schedule) pushLane(it *item, now time.Duration) {
 	d := it.at - now
 	for i := 0; i < q.nlanes; i++ {
 		if l := &q.lanes[i]; l.delay == d && l.n > 0 {
 			if l.n < len(l.buf) && !it.before(l.last()) {
-				l.buf[(l.head+l.n)&(len(l.buf)-1)] = it
+				l.buf[(l.head+l.n)&(len(l.buf)-1)] = *it
 				l.n++
 				return
 			}
@@ -119,7 +174,7 @@ func (q *schedule) pushLane(it item, now time.Duration) {
 
 // pushSlow is push when no lane of delay d has room: it grows that lane,
 // gives d a free lane, or uses the heap.
-func (q *schedule) pushSlow(it item, d time.Duration) {
+func (q *schedule) pushSlow(it *item, d time.Duration) {
 	var free *lane
 	for i := 0; i < q.nlanes; i++ {
 		l := &q.lanes[i]
@@ -152,11 +207,14 @@ func (q *schedule) pushSlow(it item, d time.Duration) {
 	q.heap.push(it)
 }
 
-// first returns the least item and where it is (a lane's index, or -1 for
-// the heap), or nil when nothing is scheduled.
+// first returns the least item and where it is (a lane's index, inHeap
+// or inFew), or nil when nothing is scheduled.
 func (q *schedule) first() (*item, int) {
+	if q.few.n > 0 {
+		return q.few.last(), inFew // the heap and the lanes are empty
+	}
 	var min *item
-	src := -1
+	src := inHeap
 	if len(q.heap) > 0 {
 		min = &q.heap[0]
 	}
@@ -175,15 +233,21 @@ func (q *schedule) first() (*item, int) {
 
 // take removes the item first returned from src.
 func (q *schedule) take(src int) {
-	if src < 0 {
+	switch src {
+	case inFew:
+		q.few.pop()
+	case inHeap:
 		q.heap.pop()
-	} else {
+	default:
 		q.lanes[src].pop()
 	}
 }
 
 // each calls f on every scheduled item, in no particular order.
 func (q *schedule) each(f func(*item)) {
+	for i := range q.few.items[:q.few.n] {
+		f(&q.few.items[i])
+	}
 	for i := range q.heap {
 		f(&q.heap[i])
 	}
@@ -198,8 +262,8 @@ func (q *schedule) each(f func(*item)) {
 // itemHeap is a binary min-heap of items.
 type itemHeap []item
 
-func (h *itemHeap) push(it item) {
-	*h = append(*h, it)
+func (h *itemHeap) push(it *item) {
+	*h = append(*h, *it)
 	h.up()
 }
 
@@ -309,9 +373,12 @@ func (s *Session) runNext() bool {
 // run runs the live item next found at src.
 func (s *Session) run(src int) {
 	var it item
-	if src < 0 {
+	switch src {
+	case inFew:
+		it = s.queue.few.pop()
+	case inHeap:
 		it = s.queue.heap.pop()
-	} else {
+	default:
 		it = s.queue.lanes[src].pop()
 	}
 	s.now = it.at
@@ -327,7 +394,7 @@ func (s *Session) run(src int) {
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer
-		s.emit(Event{Endpoint: EndpointID(it.ep.ID), Kind: KindTimerFired, Timer: it.timer})
+		s.event(EndpointID(it.ep.ID), KindTimerFired).Timer = it.timer
 		it.ep.OnTimer(s.now, it.timer, it.arg, s.sink())
 	case itemNetwork:
 		s.cause = CauseSegment

@@ -13,10 +13,12 @@ type epTable struct {
 	pages map[uint32]*epPage
 	n     int
 	// last is the page used last, and lastKey its key: new IDs all go to
-	// the newest page.
-	last    *epPage
-	lastKey uint32
-	free    []*epPage // emptied pages kept for reuse
+	// the newest page. prev is the one used before it: a connection's
+	// listener usually lives on an older page, and a call about one keeps
+	// the other's page at hand.
+	last, prev       *epPage
+	lastKey, prevKey uint32
+	free             []*epPage // emptied pages kept for reuse
 }
 
 const (
@@ -36,8 +38,18 @@ func (t *epTable) page(key uint32) *epPage {
 	if t.last != nil && t.lastKey == key {
 		return t.last
 	}
+	if t.prev != nil && t.prevKey == key {
+		t.last, t.prev, t.lastKey, t.prevKey = t.prev, t.last, key, t.lastKey
+		return t.last
+	}
+	return t.pageSlow(key)
+}
+
+// pageSlow is page when neither cached page is key's.
+func (t *epTable) pageSlow(key uint32) *epPage {
 	p := t.pages[key]
 	if p != nil {
+		t.prev, t.prevKey = t.last, t.lastKey
 		t.last, t.lastKey = p, key
 	}
 	return p
@@ -63,6 +75,7 @@ func (t *epTable) put(id EndpointID, ep *endpoint) {
 			p = new(epPage)
 		}
 		t.pages[key] = p
+		t.prev, t.prevKey = t.last, t.lastKey
 		t.last, t.lastKey = p, key
 	}
 	slot := &p.eps[id&(epPageSize-1)]
@@ -91,6 +104,9 @@ func (t *epTable) remove(id EndpointID) {
 		delete(t.pages, key)
 		if t.last == p {
 			t.last = nil
+		}
+		if t.prev == p {
+			t.prev = nil
 		}
 		if len(t.free) < epFreeMax {
 			t.free = append(t.free, p)

@@ -270,7 +270,7 @@ func (s *Session) scheduleSpecial(sp *special, at time.Duration) uint32 {
 	if at < s.now {
 		at = math.MaxInt64 // now + delay overflowed: past the end of virtual time
 	}
-	s.queue.push(item{at: at, order: s.order, kind: itemNetwork, arg: im.nextSpecial}, s.now)
+	s.queue.push(&item{at: at, order: s.order, kind: itemNetwork, arg: im.nextSpecial}, s.now)
 	s.order++
 	return im.nextSpecial
 }
@@ -311,7 +311,8 @@ func (s *Session) arriveCorrupt(seg *tcp.Segment, rule FaultID) {
 	var to EndpointID
 	ep, ok := s.conns[connKey(seg.Dst, seg.Src)]
 	if !ok {
-		ep, ok = s.listeners[seg.Dst]
+		ep = s.listener(seg.Dst)
+		ok = ep != nil
 	}
 	if ok {
 		to = EndpointID(ep.ID)

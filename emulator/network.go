@@ -67,14 +67,14 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	if dst != nil {
 		it.ep = &dst.Endpoint
 	}
-	s.queue.push(it, s.now)
+	s.queue.push(&it, s.now)
 	s.order++
 }
 
 // deliverToEndpoint hands a segment to the endpoint it reached: the
 // delivery event, the counters, then SEGMENT ARRIVES.
 func (s *Session) deliverToEndpoint(ep *endpoint, seg *tcp.Segment) {
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDelivered, Seg: headerOf(seg)})
+	s.event(EndpointID(ep.ID), KindSegmentDelivered).Seg = headerOf(seg)
 	ep.counters.countReceived(seg)
 	ep.Arrive(s.now, seg, s.sink())
 }
@@ -99,7 +99,7 @@ func (s *Session) arrive(seg *tcp.Segment) {
 		s.deliverToEndpoint(ep, seg)
 		return
 	}
-	if l, ok := s.listeners[seg.Dst]; ok {
+	if l := s.listener(seg.Dst); l != nil {
 		s.deliverToEndpoint(l, seg)
 		return
 	}

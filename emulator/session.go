@@ -138,19 +138,22 @@ type Session struct {
 	isn     isnGenerator
 	isnNext *seqnum.Value // a floor for the next fork's ISS (TIME-WAIT reopen)
 
-	eps       epTable
-	nextID    EndpointID
-	conns     map[uint64]*endpoint // local<<32 | remote
-	listeners map[tcp.AddrID]*endpoint
-	closed    []EndpointID // CLOSED endpoints, oldest first, from closedAt on
-	closedAt  int
-	pool      []*endpoint
+	eps      epTable
+	nextID   EndpointID
+	conns    map[uint64]*endpoint // local<<32 | remote
+	closed   []EndpointID         // CLOSED endpoints, oldest first, from closedAt on
+	closedAt int
+	pool     []*endpoint
 
-	addrs   []netip.AddrPort // indexed by tcp.AddrID; 0 is "unspecified"
-	hosted  []bool           // by tcp.AddrID: its host was added (see addHostOf)
-	addrIdx map[netip.AddrPort]tcp.AddrID
-	hosts   map[netip.Addr]bool
-	ports   map[netip.Addr]uint16 // next ephemeral port per host
+	addrs  []netip.AddrPort // indexed by tcp.AddrID; 0 is "unspecified"
+	hosted []bool           // by tcp.AddrID: its host was added (see addHostOf)
+	// listening is the listener bound to each address, by tcp.AddrID (or
+	// nil): addresses are dense handles, so finding a segment's listener
+	// is an index, not a hash.
+	listening []*endpoint
+	addrIdx   addrIndex
+	hosts     map[netip.Addr]bool
+	ports     map[netip.Addr]uint16 // next ephemeral port per host
 
 	flights     []tcp.Segment
 	scratch     tcp.Segment // every endpoint's Scratch
@@ -191,10 +194,10 @@ func New(cfg Config) (*Session, error) {
 		eps:       newEPTable(),
 		nextID:    1,
 		conns:     make(map[uint64]*endpoint),
-		listeners: make(map[tcp.AddrID]*endpoint),
 		addrs:     []netip.AddrPort{{}},
 		hosted:    []bool{false},
-		addrIdx:   make(map[netip.AddrPort]tcp.AddrID),
+		listening: []*endpoint{nil},
+		addrIdx:   newAddrIndex(),
 		hosts:     make(map[netip.Addr]bool),
 		ports:     make(map[netip.Addr]uint16),
 	}, nil
@@ -223,14 +226,23 @@ func (s *Session) Addr(id tcp.AddrID) netip.AddrPort {
 
 func (s *Session) intern(ap netip.AddrPort) tcp.AddrID {
 	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	if id, ok := s.addrIdx[ap]; ok {
+	if id, ok := s.addrIdx.get(ap); ok {
 		return id
 	}
 	id := tcp.AddrID(len(s.addrs))
 	s.addrs = append(s.addrs, ap)
 	s.hosted = append(s.hosted, false)
-	s.addrIdx[ap] = id
+	s.listening = append(s.listening, nil)
+	s.addrIdx.put(ap, id)
 	return id
+}
+
+// listener returns the listener bound to an interned address, or nil.
+func (s *Session) listener(id tcp.AddrID) *endpoint {
+	if int(id) < len(s.listening) {
+		return s.listening[id]
+	}
+	return nil
 }
 
 // addHostOf is AddHost for the host of an interned address. Hosts are
@@ -308,7 +320,7 @@ func (s *Session) Listen(local netip.AddrPort, o EndpointOptions) (EndpointID, [
 		return 0, nil, err
 	}
 	id := s.intern(local)
-	if _, taken := s.listeners[id]; taken {
+	if s.listener(id) != nil {
 		return 0, nil, fmt.Errorf("listen on %v: %w", local, ErrAddressInUse)
 	}
 	start := s.begin()
@@ -323,10 +335,10 @@ func (s *Session) Listen(local netip.AddrPort, o EndpointOptions) (EndpointID, [
 		iss := *o.ISS
 		ep.issFixed = &iss
 	}
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindEndpointCreated})
+	s.event(EndpointID(ep.ID), KindEndpointCreated)
 	s.callEvent(ep, CallOpenPassive, 0)
 	ep.accepted = true
-	s.listeners[id] = ep
+	s.listening[id] = ep
 	if err := ep.Listen(s.now, s.sink()); err != nil {
 		return 0, s.since(start), s.callFailed(start, err)
 	}

@@ -17,19 +17,22 @@ func (s *Session) sink() *sessionSink { return (*sessionSink)(s) }
 func (k *sessionSink) s() *Session { return (*Session)(k) }
 
 func (k *sessionSink) StateChanged(ep *tcp.Endpoint, from, to tcp.State, rule tcp.Rule) {
-	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindStateChanged, From: from, To: to, Rule: rule})
+	ev := k.s().event(EndpointID(ep.ID), KindStateChanged)
+	ev.From, ev.To, ev.Rule = from, to, rule
 }
 
 func (k *sessionSink) Sent(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 	s := k.s()
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentSent, Rule: rule, Seg: headerOf(seg)})
+	ev := s.event(EndpointID(ep.ID), KindSegmentSent)
+	ev.Rule, ev.Seg = rule, headerOf(seg)
 	o := owner(ep)
 	o.counters.countSent(seg, rule)
 	s.transmitFrom(o, seg)
 }
 
 func (k *sessionSink) Discarded(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
-	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSegmentDiscarded, Rule: rule, Seg: headerOf(seg)})
+	ev := k.s().event(EndpointID(ep.ID), KindSegmentDiscarded)
+	ev.Rule, ev.Seg = rule, headerOf(seg)
 	owner(ep).counters.SegmentsDiscarded++
 }
 
@@ -43,22 +46,23 @@ func (k *sessionSink) Noted(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 
 func (k *sessionSink) TimerArmed(ep *tcp.Endpoint, t tcp.Timer, at time.Duration) {
 	s := k.s()
-	s.emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindTimerArmed, Timer: t, Value: int64(at)})
-	s.queue.push(item{at: at, order: s.order, ep: ep, arg: ep.TimerGen(t), kind: itemTimer, timer: t}, s.now)
+	ev := s.event(EndpointID(ep.ID), KindTimerArmed)
+	ev.Timer, ev.Value = t, int64(at)
+	s.queue.push(&item{at: at, order: s.order, ep: ep, arg: ep.TimerGen(t), kind: itemTimer, timer: t}, s.now)
 	s.order++
 }
 
 func (k *sessionSink) TimerCancelled(ep *tcp.Endpoint, t tcp.Timer) {
 	// The schedule keeps the item; it is recognised as stale when due.
-	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindTimerCancelled, Timer: t})
+	k.s().event(EndpointID(ep.ID), KindTimerCancelled).Timer = t
 }
 
 func (k *sessionSink) DataReady(ep *tcp.Endpoint, n int) {
-	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindDataReady, Value: int64(n)})
+	k.s().event(EndpointID(ep.ID), KindDataReady).Value = int64(n)
 }
 
 func (k *sessionSink) Signal(ep *tcp.Endpoint, err tcp.Error) {
-	k.s().emit(Event{Endpoint: EndpointID(ep.ID), Kind: KindSignal, Err: err})
+	k.s().event(EndpointID(ep.ID), KindSignal).Err = err
 }
 
 func (k *sessionSink) Fork(l *tcp.Endpoint, syn *tcp.Segment) (*tcp.Endpoint, seqnum.Value) {
@@ -71,7 +75,7 @@ func (k *sessionSink) Fork(l *tcp.Endpoint, syn *tcp.Segment) (*tcp.Endpoint, se
 	child.Local, child.Remote = syn.Dst, syn.Src
 	lst.children = append(lst.children, EndpointID(child.ID))
 	s.route(connKey(syn.Dst, syn.Src), child)
-	s.emit(Event{Endpoint: EndpointID(child.ID), Kind: KindEndpointCreated, Value: int64(l.ID)})
+	s.event(EndpointID(child.ID), KindEndpointCreated).Value = int64(l.ID)
 	return &child.Endpoint, s.forkISS(lst, syn)
 }
 
@@ -92,20 +96,22 @@ func (k *sessionSink) Released(ep *tcp.Endpoint) {
 // until KeepClosed newer ones have closed.
 func (s *Session) released(ep *endpoint) {
 	id := EndpointID(ep.ID)
-	if s.listeners[ep.Local] == ep {
-		delete(s.listeners, ep.Local)
+	if s.listener(ep.Local) == ep {
+		s.listening[ep.Local] = nil
 	}
-	if key := connKey(ep.Local, ep.Remote); s.conns[key] == ep {
-		delete(s.conns, key)
+	if ep.routed {
+		// routed says conns maps the 4-tuple to ep (see route): no
+		// lookup is needed to know the entry is ep's to delete.
+		delete(s.conns, connKey(ep.Local, ep.Remote))
+		ep.routed = false
 	}
-	ep.routed = false
 	if ep.Parent != 0 && !ep.accepted {
 		if l := s.eps.get(EndpointID(ep.Parent)); l != nil {
 			l.children = removeID(l.children, id)
 		}
 	}
 	if ep.State() == tcp.Listen { // a passive child dissolved back into its listener
-		s.emit(Event{Endpoint: id, Kind: KindEndpointRemoved})
+		s.event(id, KindEndpointRemoved)
 		s.recycle(id)
 		return
 	}

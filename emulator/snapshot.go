@@ -35,10 +35,10 @@ import (
 //	impairments  paths, RNG states, fault rules, cuts, held segments
 //
 // Only what can change what the session does next is written; caches and
-// storage are rebuilt on restore instead: the 4-tuple and listener maps
-// (from each record's routed and listening bits), the address index, the
-// endpoint pages, the in-flight segment slots (each delivery carries its
-// segment), the receiver guesses (endpoint.peer and a delivery's ep: arrival
+// storage are rebuilt on restore instead: the 4-tuple map and each
+// address's listener (from each record's routed and listening bits), the
+// address index, the endpoint pages, the in-flight segment slots (each
+// delivery carries its segment), the receiver guesses (endpoint.peer and a delivery's ep: arrival
 // checks them against the routing tables, which give the same answer), the
 // impairments' per-connection direction cache, the pool of recycled records,
 // and stale timer items (their timers were cancelled or re-armed, so they
@@ -175,12 +175,11 @@ func RestoreSession(b []byte) (*Session, error) {
 		return nil, fmt.Errorf("restore session: %w: %w", ErrBadSnapshot, err)
 	}
 	s := &Session{
-		eps:       newEPTable(),
-		conns:     make(map[uint64]*endpoint),
-		listeners: make(map[tcp.AddrID]*endpoint),
-		addrIdx:   make(map[netip.AddrPort]tcp.AddrID),
-		hosts:     make(map[netip.Addr]bool),
-		ports:     make(map[netip.Addr]uint16),
+		eps:     newEPTable(),
+		conns:   make(map[uint64]*endpoint),
+		addrIdx: newAddrIndex(),
+		hosts:   make(map[netip.Addr]bool),
+		ports:   make(map[netip.Addr]uint16),
 	}
 	s.readConfig(r)
 	s.base = tcp.ReadConfig(r)
@@ -293,14 +292,16 @@ func (s *Session) readAddresses(r *wire.Reader) {
 	n := r.Count("address table", 3)
 	s.addrs = make([]netip.AddrPort, 1, n+1)
 	s.hosted = make([]bool, 1, n+1)
+	s.listening = make([]*endpoint, 1, n+1)
 	for i := 0; i < n && r.Err() == nil; i++ {
 		ap := readAddrPort(r, "address")
-		if _, dup := s.addrIdx[ap]; dup {
+		if _, dup := s.addrIdx.get(ap); dup {
 			r.Failf("address", "%v appears twice in the table", ap)
 		}
-		s.addrIdx[ap] = tcp.AddrID(len(s.addrs))
+		s.addrIdx.put(ap, tcp.AddrID(len(s.addrs)))
 		s.addrs = append(s.addrs, ap)
 		s.hosted = append(s.hosted, r.Bool("address hosted"))
+		s.listening = append(s.listening, nil)
 	}
 	var prev netip.Addr
 	for i, n := 0, r.Count("hosts", 1); i < n; i++ {

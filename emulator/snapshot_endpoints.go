@@ -74,7 +74,7 @@ func (s *Session) appendEndpoint(w *wire.Writer, ep *endpoint) {
 	appendCounters(w, &ep.counters)
 	w.Bool(ep.accepted)
 	w.Bool(ep.routed)
-	w.Bool(s.listeners[ep.Local] == ep)
+	w.Bool(s.listener(ep.Local) == ep)
 	w.Int(int64(ep.backlog))
 	w.Uint(uint64(len(ep.children)))
 	for _, c := range ep.children {
@@ -148,11 +148,13 @@ func (s *Session) readEndpoint(r *wire.Reader, ep *endpoint) {
 		s.route(key, ep)
 	}
 	if listening {
-		if _, dup := s.listeners[ep.Local]; dup {
+		if s.listener(ep.Local) != nil {
 			r.Failf("listening", "endpoint %d listens on the address of another listener", ep.ID)
 			return
 		}
-		s.listeners[ep.Local] = ep
+		if int(ep.Local) < len(s.listening) {
+			s.listening[ep.Local] = ep
+		} // else checkReferences rejects the address handle
 	}
 }
 
@@ -283,7 +285,7 @@ func (s *Session) readSchedule(r *wire.Reader) {
 		if r.Err() != nil {
 			return
 		}
-		s.queue.push(it, s.now)
+		s.queue.push(&it, s.now)
 	}
 	for _, ep := range s.endpointsByID() {
 		for t := tcp.Timer(0); int(t) < tcp.NumTimers; t++ {

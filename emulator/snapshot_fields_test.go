@@ -22,12 +22,12 @@ var snapshotFields = []struct {
 }{
 	{reflect.TypeFor[Session](), "emulator/snapshot.go", []string{
 		"cfg", "base", "now", "order",
-		"queue: its live items, in run order (appendSchedule); lanes and heap are rebuilt by push",
+		"queue: its live items, in run order (appendSchedule); few, lanes and heap are rebuilt by push",
 		"cause", "isn", "isnNext",
 		"eps: as the endpoint records, by ID",
 		"nextID",
 		"conns: rebuilt from each record's routed bit",
-		"listeners: rebuilt from each record's listening bit",
+		"listening: rebuilt from each record's listening bit",
 		"closed: the list from closedAt on",
 		"closedAt: the list is written compacted",
 		"pool: recycled records hold nothing the session reads",

@@ -84,12 +84,12 @@ func TestSnapshotEndpointRecordRoundTrip(t *testing.T) {
 	ep := s.newEndpoint(&s.base)
 	ep.Local, ep.Remote = s.intern(netip.MustParseAddrPort("10.0.0.1:1")), s.intern(netip.MustParseAddrPort("10.0.0.2:2"))
 	s.route(connKey(ep.Local, ep.Remote), ep)
-	s.listeners[ep.Local] = ep
+	s.listening[ep.Local] = ep
 	ep.counters, ep.accepted, ep.backlog, ep.children, ep.issFixed = Counters{BytesSent: 1}, true, 3, []EndpointID{4, 5}, &iss
 	ep.peer = ep
 	snapRoundTrip(t, ep, func(w *wire.Writer, ep *endpoint) { s.appendEndpoint(w, ep) },
 		func(r *wire.Reader) *endpoint {
-			x := &Session{conns: map[uint64]*endpoint{}, listeners: map[tcp.AddrID]*endpoint{}}
+			x := &Session{conns: map[uint64]*endpoint{}, listening: make([]*endpoint, len(s.listening))}
 			got := &endpoint{cfg: ep.cfg}
 			got.Endpoint.RestoreSnapshot(r, ep.cfg)
 			x.readEndpoint(r, got)
@@ -98,7 +98,7 @@ func TestSnapshotEndpointRecordRoundTrip(t *testing.T) {
 			}
 			// The TCB's round trip is package tcp's test; peer is a guess.
 			got.Endpoint, got.peer = ep.Endpoint, ep.peer
-			if x.conns[connKey(ep.Local, ep.Remote)] != got || x.listeners[ep.Local] != got {
+			if x.conns[connKey(ep.Local, ep.Remote)] != got || x.listening[ep.Local] != got {
 				t.Error("the restored record is missing from conns or listeners")
 			}
 			return got

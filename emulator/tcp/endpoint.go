@@ -137,7 +137,10 @@ func (e *Endpoint) Init(id uint32, cfg *Config) {
 	for i := range gen {
 		gen[i]++
 	}
-	*e = Endpoint{ID: id, cfg: cfg, gen: gen, rcvBuf: rcv, held: held}
+	// Cleared in place, then set: a composite literal with these fields
+	// would be built aside and copied over the whole record.
+	*e = Endpoint{}
+	e.ID, e.cfg, e.gen, e.rcvBuf, e.held = id, cfg, gen, rcv, held
 	e.rto = cfg.RTOInitial
 }
 

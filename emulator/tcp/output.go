@@ -10,7 +10,27 @@ import (
 // ACK-bearing segments carry RCV.NXT, and every segment carries the window
 // (RFC 9293 §3.8.6.2.2: the advertised right edge never moves left).
 func (e *Endpoint) header(seq seqnum.Value, flags Flags) Segment {
-	seg := Segment{Src: e.Local, Dst: e.Remote, Seq: seq, Flags: flags}
+	var seg Segment
+	e.fillHeader(&seg, seq, flags)
+	return seg
+}
+
+// outgoing is header built where send hands segments to the sink
+// (e.Scratch), so that send has nothing to copy: the paths every segment
+// takes (SYN, ACK, data, FIN) use it.
+func (e *Endpoint) outgoing(seq seqnum.Value, flags Flags) *Segment {
+	seg := e.Scratch
+	if seg == nil {
+		seg = new(Segment)
+	}
+	*seg = Segment{}
+	e.fillHeader(seg, seq, flags)
+	return seg
+}
+
+// fillHeader writes header's fields into a zero seg.
+func (e *Endpoint) fillHeader(seg *Segment, seq seqnum.Value, flags Flags) {
+	seg.Src, seg.Dst, seg.Seq, seg.Flags = e.Local, e.Remote, seq, flags
 	switch {
 	case flags&ACK != 0:
 		seg.Ack = e.rcvNxt
@@ -20,7 +40,6 @@ func (e *Endpoint) header(seq seqnum.Value, flags Flags) Segment {
 		// from it (§3.10.7.2-3), and RCV.NXT is not yet known to anchor it.
 		seg.Window = uint16(min(e.cfg.RcvBuf, MaxWindow))
 	}
-	return seg
 }
 
 // advertise returns the window to put in an outgoing segment and moves
@@ -50,30 +69,33 @@ func (e *Endpoint) sendSYN(now time.Duration, withACK bool, rule Rule, s Sink) {
 	if withACK {
 		flags |= ACK
 	}
-	seg := e.header(e.iss, flags)
+	seg := e.outgoing(e.iss, flags)
 	seg.Options = e.synOptions()
-	e.send(&seg, rule, s)
-	e.startTiming(now, seg)
+	e.startTiming(now, *seg)
+	e.send(seg, rule, s)
 	e.restartRetransmitTimer(now, false, s)
 }
 
 // sendACK sends <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, the acknowledgment
 // every rule of §3.10.7.4 that "sends an ACK" means.
 func (e *Endpoint) sendACK(rule Rule, s Sink) {
-	seg := e.header(e.sndNxt, ACK)
+	seg := e.outgoing(e.sndNxt, ACK)
 	e.ackSent(s)
-	e.send(&seg, rule, s)
+	e.send(seg, rule, s)
 }
 
 // send hands seg to the sink through e.Scratch rather than through a
 // pointer to seg itself: a pointer passed to an interface method escapes,
-// and every segment would cost a heap allocation.
+// and every segment would cost a heap allocation. A segment built by
+// outgoing is there already.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
 	out := e.Scratch
 	if out == nil {
 		out = new(Segment)
 	}
-	*out = *seg
+	if seg != out {
+		*out = *seg
+	}
 	s.Sent(e, out, rule)
 	out.Payload = nil // the sink copied what it keeps; hold no buffer
 }
@@ -137,14 +159,14 @@ func (e *Endpoint) transmit(now time.Duration, s Sink) {
 		if n == unsent && e.finPending() && usable > n {
 			flags |= FIN
 		}
-		seg := e.header(e.sndNxt, flags)
+		seg := e.outgoing(e.sndNxt, flags)
 		seg.Payload = e.sndBuf[sent : sent+n : sent+n]
-		e.sendNew(now, &seg, RuleSendSegmentize, s)
+		e.sendNew(now, seg, RuleSendSegmentize, s)
 		sentAny = true
 	}
 	if e.finPending() && e.unsent() == 0 && e.usableWindow() > 0 {
-		seg := e.header(e.sndNxt, FIN|ACK)
-		e.sendNew(now, &seg, RuleCloseSendFIN, s)
+		seg := e.outgoing(e.sndNxt, FIN|ACK)
+		e.sendNew(now, seg, RuleCloseSendFIN, s)
 		sentAny = true
 	}
 	if sentAny {
@@ -162,8 +184,8 @@ func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
 	}
 	e.sndNxt = seg.End()
 	e.ackSent(s)
+	e.startTiming(now, *seg) // before send, which clears the payload
 	e.send(seg, rule, s)
-	e.startTiming(now, *seg)
 }
 
 // usableWindow is how many more octets SND.WND allows past SND.NXT
