@@ -5,17 +5,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
@@ -56,17 +52,8 @@ func startDurableWith(t *testing.T, dir string, lim Limits, so store.Options) *d
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := NewGRPCServer(srv)
-	lis := bufconn.Listen(1 << 20)
-	go func() { _ = gs.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	d := &durable{harness: &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}, st: st, dir: dir, so: so, rep: rep}
+	h, cancel := serve(t, srv)
+	d := &durable{harness: h, st: st, dir: dir, so: so, rep: rep}
 	t.Cleanup(func() {
 		cancel()
 		d.stop()

@@ -27,7 +27,20 @@ type harness struct {
 
 func newHarness(t *testing.T, lim Limits) *harness {
 	t.Helper()
-	srv := New(Options{Limits: lim, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)})
+	h, cancel := serve(t, New(Options{Limits: lim, Logger: zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.WarnLevel)}))
+	t.Cleanup(func() {
+		cancel()
+		h.conn.Close()
+		h.srv.Shutdown()
+		h.gs.Stop()
+	})
+	return h
+}
+
+// serve serves srv on a bufconn listener and connects a client to it; the
+// caller stops them (and cancels the harness's context) when done.
+func serve(t *testing.T, srv *Server) (*harness, context.CancelFunc) {
+	t.Helper()
 	gs := NewGRPCServer(srv)
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = gs.Serve(lis) }()
@@ -38,13 +51,7 @@ func newHarness(t *testing.T, lim Limits) *harness {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(func() {
-		cancel()
-		conn.Close()
-		srv.Shutdown()
-		gs.Stop()
-	})
-	return &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}
+	return &harness{srv: srv, gs: gs, c: pb.NewEmulatorServiceClient(conn), conn: conn, ctx: ctx}, cancel
 }
 
 func must[T any](t *testing.T) func(T, error) T {
