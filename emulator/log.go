@@ -15,7 +15,9 @@ import "github.com/tcpemu/tcpemu/emulator/tcp"
 // will get. Trimming happens only here, so the events a call returns stay
 // in one piece, in s.log, until the next call.
 func (s *Session) begin() uint64 {
-	if len(s.log) > s.cfg.LogLimit {
+	// A swap drops the older buffer, every event before logBase: under a
+	// hold, only while all of those are before the held seq.
+	if len(s.log) > s.cfg.LogLimit && (!s.held || s.logBase <= s.hold) {
 		spare := s.older[:0] // events have no pointers: no need to clear
 		s.older = s.log
 		s.logBase += uint64(len(s.log))
@@ -23,6 +25,16 @@ func (s *Session) begin() uint64 {
 	}
 	return s.logBase + uint64(len(s.log))
 }
+
+// Hold keeps every event from sequence number seq on until Release,
+// however far past LogLimit the log grows meanwhile. A caller that reads a
+// run of calls' events only when the run ends — the server journals a
+// Batch's events after its last operation — holds them instead of setting
+// a log limit as large as the longest run.
+func (s *Session) Hold(seq uint64) { s.held, s.hold = true, seq }
+
+// Release ends a Hold: the next call trims as LogLimit says.
+func (s *Session) Release() { s.held = false }
 
 // since returns the events from sequence number start on. The slice is the
 // session's own: it is valid until the next call.

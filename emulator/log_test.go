@@ -102,3 +102,50 @@ func TestLogWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestLogHold: under a Hold, a run of calls far longer than LogLimit keeps
+// every event from the held seq on; after Release the next call trims the
+// log back to its window.
+func TestLogHold(t *testing.T) {
+	const limit = 10
+	s, err := New(Config{Seed: 3, LogLimit: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netip.MustParseAddrPort("10.0.0.1:80")
+	if _, _, err := s.Listen(srv, EndpointOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	connect := func(i int) {
+		t.Helper()
+		cli := netip.AddrPortFrom(netip.MustParseAddr("10.0.0.2"), uint16(1000+i))
+		if _, _, err := s.Connect(cli, srv, nil, EndpointOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RunUntilIdle(0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect(0)
+	held := s.NextSeq()
+	s.Hold(held)
+	for i := 1; i <= 20; i++ {
+		connect(i)
+	}
+	if n := s.NextSeq() - held; n < 10*limit {
+		t.Fatalf("the run made only %d events; the test needs many more than LogLimit %d", n, limit)
+	}
+	if s.FirstSeq() > held {
+		t.Fatalf("under a hold from seq %d the log trimmed to %d", held, s.FirstSeq())
+	}
+	evs := s.Events(held - 1)
+	if uint64(len(evs)) != s.NextSeq()-held || evs[0].Seq != held {
+		t.Fatalf("Events after the hold: %d from seq %d, want %d from %d", len(evs), evs[0].Seq, s.NextSeq()-held, held)
+	}
+	s.Release()
+	connect(21)
+	connect(22)
+	if kept := s.NextSeq() - s.FirstSeq(); s.FirstSeq() <= held || kept > 4*limit {
+		t.Fatalf("after Release the log keeps seqs %d.. (%d events); want it trimmed past %d to its window", s.FirstSeq(), kept, held)
+	}
+}

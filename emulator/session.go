@@ -165,6 +165,9 @@ type Session struct {
 	logBase uint64
 	older   []Event // the events just before s.log (log.go)
 	joined  []Event // Events' answer when it spans older and log
+	// held: trimming keeps every event from seq hold on (Hold, log.go).
+	held bool
+	hold uint64
 }
 
 // New creates a session.

@@ -42,6 +42,8 @@ var snapshotFields = []struct {
 		"logBase: as NextSeq",
 		"older: as log",
 		"joined: a buffer for Events",
+		"held: a hold lasts one caller's run of calls, not state",
+		"hold: as held",
 	}},
 	{reflect.TypeFor[Config](), "emulator/snapshot.go", []string{
 		"Seed", "Profile", "Overrides: already applied to base, which is written", "Delay", "FixedISS",

@@ -390,3 +390,47 @@ func TestServerRecordsRoundTrip(t *testing.T) {
 		t.Fatal("fault rule not restored")
 	}
 }
+
+// A Batch whose events far outnumber the session's in-memory log is held
+// in the log until it is journaled: every event reaches the store, the
+// Batch's answer carries them all, and after a restart the whole history
+// reads back the same.
+func TestBatchLargerThanTheLogIsJournaledWhole(t *testing.T) {
+	const window = 32
+	d := startDurable(t, t.TempDir(), Limits{MaxLogEvents: window})
+	sn := "sessions/big"
+	must[*pb.Session](t)(d.c.CreateSession(d.ctx, &pb.CreateSessionRequest{SessionId: "big"}))
+	ops := []*pb.BatchOperation{
+		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
+		{Operation: &pb.BatchOperation_Listen{Listen: &pb.ListenRequest{Name: sn + "/endpoints/server"}}},
+	}
+	for i := range 20 {
+		id := fmt.Sprintf("c%d", i)
+		ops = append(ops,
+			&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: id, Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1000+i))}}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: sn + "/endpoints/" + id, Remote: addr("10.0.0.2", 80)}}})
+	}
+	ops = append(ops, &pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}}}})
+	resp := must[*pb.BatchResponse](t)(d.c.Batch(d.ctx, &pb.BatchRequest{Session: sn, Operations: ops}))
+	if resp.FailedOperation != nil || len(resp.Events) < 10*window {
+		t.Fatalf("batch: failed %v, %d events; want success and many more than the log's %d", resp.FailedOperation, len(resp.Events), window)
+	}
+	s := must[*pb.Session](t)(d.c.GetSession(d.ctx, &pb.GetSessionRequest{Name: sn}))
+	if s.Recovery.GetState() == pb.RecoveryState_RECOVERY_STATE_DIVERGED || s.LastEventSeq != uint64(len(resp.Events)) {
+		t.Fatalf("session after the batch: last seq %d (want %d), recovery %v", s.LastEventSeq, len(resp.Events), s.Recovery)
+	}
+	before := allEvents(t, d.harness, sn)
+	if len(before) != len(resp.Events) {
+		t.Fatalf("history holds %d events, the batch caused %d", len(before), len(resp.Events))
+	}
+	d = d.restart(t, Limits{MaxLogEvents: window})
+	after := allEvents(t, d.harness, sn)
+	if len(after) != len(before) {
+		t.Fatalf("after a restart the history holds %d events, before %d", len(after), len(before))
+	}
+	for i := range after {
+		if !proto.Equal(after[i], before[i]) {
+			t.Fatalf("event %d differs after the restart:\n%v\n%v", i, after[i], before[i])
+		}
+	}
+}

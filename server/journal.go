@@ -116,7 +116,7 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 	}
 	if sess.em.FirstSeq() > before && sess.em.NextSeq() > before {
 		// The emulator's log trimmed some of this call's own events: they
-		// cannot be journaled. (Its log limit leaves room for a whole call;
+		// cannot be journaled. (applyIn holds the log for the whole call;
 		// this is a guard, not a path.)
 		return sess.markReadOnly(fmt.Errorf("a call caused more events than the session's log keeps: journal incomplete from seq %d", apiSeq(before)), callErr)
 	}

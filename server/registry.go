@@ -179,6 +179,11 @@ func applyIn[T any](s *Server, sessionID, lang string, j *journalIn, op func(*se
 	}
 	before := sess.em.NextSeq()
 	sess.callFrom = before
+	// A call's events stay in the log until it is journaled and fanned
+	// out, however many emulator calls it makes (a Batch): the log's
+	// window need not be as large as the largest call.
+	sess.em.Hold(before)
+	defer sess.em.Release()
 	eo := sess.eventOpts(lang, false)
 	if sess.replay != nil {
 		eo.kinds = &kindSet{} // nobody reads a replayed call's answer: convert nothing

@@ -88,12 +88,10 @@ func (s *Server) createSession(cmd createSessionCmd) (*pb.Session, error) {
 // newSession makes a session from a checked CreateSession under limits,
 // journaled to st unless it is nil.
 func newSessionFrom(cmd createSessionCmd, id string, lim Limits, now time.Time, st store.Store) (*session, error) {
+	// A call's events are journaled from the log when it ends; applyIn
+	// holds them until then, so the limit is only the window kept between
+	// calls.
 	cmd.cfg.LogLimit = lim.MaxLogEvents
-	if st != nil {
-		// Room for a whole call's events: each call is journaled from the
-		// log (journal.go).
-		cmd.cfg.LogLimit = max(lim.MaxLogEvents, 2*lim.MaxEventsPerCall)
-	}
 	em, err := emulator.New(cmd.cfg)
 	if err != nil {
 		var ce *tcp.ConfigError
