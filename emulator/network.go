@@ -29,7 +29,7 @@ func (s *Session) transmitFrom(from *endpoint, seg *tcp.Segment) {
 	}
 	dst := from.peer
 	if dst == nil || !dst.reaches(seg) {
-		dst = s.conns[connKey(seg.Dst, seg.Src)]
+		dst = s.conns.get(connKey(seg.Dst, seg.Src))
 		from.peer = dst
 	}
 	s.deliverTo(seg, s.now+s.cfg.Delay, dst)
@@ -95,7 +95,7 @@ func (s *Session) arriveGuessed(seg *tcp.Segment, guess *tcp.Endpoint) {
 // host (which answers like a closed port), else — no such host — the
 // outside world.
 func (s *Session) arrive(seg *tcp.Segment) {
-	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
+	if ep := s.conns.get(connKey(seg.Dst, seg.Src)); ep != nil {
 		s.deliverToEndpoint(ep, seg)
 		return
 	}

@@ -102,7 +102,7 @@ func (s *Session) released(ep *endpoint) {
 	if ep.routed {
 		// routed says conns maps the 4-tuple to ep (see route): no
 		// lookup is needed to know the entry is ep's to delete.
-		delete(s.conns, connKey(ep.Local, ep.Remote))
+		s.conns.remove(connKey(ep.Local, ep.Remote))
 		ep.routed = false
 	}
 	if ep.Parent != 0 && !ep.accepted {
