@@ -100,7 +100,7 @@ func (f *fewItems) last() *item { return &f.items[f.n-1] }
 func (f *fewItems) pop() item {
 	f.n--
 	it := f.items[f.n]
-	f.items[f.n] = item{}
+	f.items[f.n].ep = nil // its only pointer: the rest is overwritten unread
 	return it
 }
 
@@ -139,13 +139,21 @@ func (l *lane) pop() item {
 	return it
 }
 
-// push schedules an item; now is the clock at scheduling time.
+// push schedules an item; now is the clock at scheduling time. The test
+// for few's case is all of it that is inlined: it is the common one.
 func (q *schedule) push(it *item, now time.Duration) {
+	if q.few.n < maxFew && len(q.heap) == 0 && q.nlanes == 0 {
+		q.few.insert(it)
+		return
+	}
+	q.pushMore(it, now)
+}
+
+// pushMore is push when few cannot take the item.
+func (q *schedule) pushMore(it *item, now time.Duration) {
 	switch {
 	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
-	case len(q.heap) == 0 && q.few.n < maxFew:
-		q.few.insert(it)
 	default:
 		// Latest first, few read backwards is sorted: a valid heap.
 		for q.few.n > 0 {
@@ -390,7 +398,7 @@ func (s *Session) run(src int) {
 		// it; if they grow s.flights, the old array still holds it intact.
 		s.cause = CauseSegment
 		s.arriveGuessed(&s.flights[it.arg], it.ep)
-		s.flights[it.arg] = tcp.Segment{}
+		s.flights[it.arg].Payload = nil // its only pointer: the slot is overwritten when reused
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer
