@@ -338,6 +338,14 @@ func (it *item) live() bool {
 // (see schedule.first), if any.
 func (s *Session) next() (*item, int, bool) {
 	for {
+		if f := &s.queue.few; f.n > 0 {
+			// first's own first case, spelled out here: the common one.
+			if it := f.last(); it.live() {
+				return it, inFew, true
+			}
+			f.pop()
+			continue
+		}
 		it, src := s.queue.first()
 		if it == nil {
 			return nil, 0, false
