@@ -23,14 +23,13 @@ func (e *Endpoint) outgoing(seq seqnum.Value, flags Flags) *Segment {
 	if seg == nil {
 		seg = new(Segment)
 	}
-	*seg = Segment{}
 	e.fillHeader(seg, seq, flags)
 	return seg
 }
 
-// fillHeader writes header's fields into a zero seg.
+// fillHeader writes header's segment into seg, over whatever it held.
 func (e *Endpoint) fillHeader(seg *Segment, seq seqnum.Value, flags Flags) {
-	seg.Src, seg.Dst, seg.Seq, seg.Flags = e.Local, e.Remote, seq, flags
+	*seg = Segment{Src: e.Local, Dst: e.Remote, Seq: seq, Flags: flags}
 	switch {
 	case flags&ACK != 0:
 		seg.Ack = e.rcvNxt
