@@ -129,8 +129,7 @@ func (s *Session) released(ep *endpoint) {
 }
 
 func (s *Session) recycle(id EndpointID) {
-	if ep := s.eps.get(id); ep != nil {
-		s.eps.remove(id)
+	if ep := s.eps.remove(id); ep != nil {
 		s.pool = append(s.pool, ep)
 	}
 }
