@@ -405,7 +405,13 @@ func (s *Session) run(src int) {
 		// is freed only afterwards, so the replies it causes cannot take
 		// it; if they grow s.flights, the old array still holds it intact.
 		s.cause = CauseSegment
-		s.arriveGuessed(&s.flights[it.arg], it.ep)
+		// The item's guess at the receiver saves arrive's lookup when
+		// it is right.
+		if seg := &s.flights[it.arg]; it.ep != nil && owner(it.ep).reaches(seg) {
+			s.deliverToEndpoint(owner(it.ep), seg)
+		} else {
+			s.arrive(seg)
+		}
 		s.flights[it.arg].Payload = nil // its only pointer: the slot is overwritten when reused
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
