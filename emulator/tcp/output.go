@@ -138,6 +138,12 @@ func (e *Endpoint) finPending() bool {
 // FIN segment and send it"). The emulator does not delay small segments
 // (no Nagle): it behaves as TCP_NODELAY.
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
+	// Most arrivals' case, answered first: nothing queued, and armPersist's
+	// own test (spelled out: a call would not fit armPersist's inlining)
+	// says it has nothing to do.
+	if len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0 {
+		return
+	}
 	if !e.canSendData() {
 		return
 	}
