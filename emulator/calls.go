@@ -31,7 +31,7 @@ func (s *Session) Connect(local, remote netip.AddrPort, data []byte, o EndpointO
 	if s.listener(lid) != nil {
 		return 0, nil, fmt.Errorf("connect from %v: %w by a listener", local, ErrAddressInUse)
 	}
-	if _, taken := s.conns[connKey(lid, rid)]; taken {
+	if s.conns.get(connKey(lid, rid)) != nil {
 		return 0, nil, fmt.Errorf("connect %v → %v: %w", local, remote, tcp.ErrConnectionAlreadyExists)
 	}
 	start := s.begin()
@@ -75,7 +75,7 @@ func (s *Session) ephemeral(ip netip.Addr, remote netip.AddrPort) netip.AddrPort
 		if s.listener(id) != nil {
 			continue
 		}
-		if _, c := s.conns[connKey(id, rid)]; c {
+		if s.conns.get(connKey(id, rid)) != nil {
 			continue
 		}
 		s.ports[ip] = p
@@ -336,7 +336,7 @@ func (s *Session) OpenActive(id EndpointID, remote netip.AddrPort) ([]Event, err
 		return nil, fmt.Errorf("open %v: %w", remote, tcp.ErrRemoteSocketUnspecified)
 	}
 	rid := s.intern(remote)
-	if _, taken := s.conns[connKey(ep.Local, rid)]; taken {
+	if s.conns.get(connKey(ep.Local, rid)) != nil {
 		return nil, fmt.Errorf("open %v → %v: %w", s.Addr(ep.Local), remote, tcp.ErrConnectionAlreadyExists)
 	}
 	start := s.begin()

@@ -100,7 +100,7 @@ func (f *fewItems) last() *item { return &f.items[f.n-1] }
 func (f *fewItems) pop() item {
 	f.n--
 	it := f.items[f.n]
-	f.items[f.n] = item{}
+	f.items[f.n].ep = nil // its only pointer: the rest is overwritten unread
 	return it
 }
 
@@ -139,13 +139,21 @@ func (l *lane) pop() item {
 	return it
 }
 
-// push schedules an item; now is the clock at scheduling time.
+// push schedules an item; now is the clock at scheduling time. The test
+// for few's case is all of it that is inlined: it is the common one.
 func (q *schedule) push(it *item, now time.Duration) {
+	if q.few.n < maxFew && len(q.heap) == 0 && q.nlanes == 0 {
+		q.few.insert(it)
+		return
+	}
+	q.pushMore(it, now)
+}
+
+// pushMore is push when few cannot take the item.
+func (q *schedule) pushMore(it *item, now time.Duration) {
 	switch {
 	case q.nlanes != 0 || len(q.heap) >= smallHeap:
 		q.pushLane(it, now)
-	case len(q.heap) == 0 && q.few.n < maxFew:
-		q.few.insert(it)
 	default:
 		// Latest first, few read backwards is sorted: a valid heap.
 		for q.few.n > 0 {
@@ -330,6 +338,14 @@ func (it *item) live() bool {
 // (see schedule.first), if any.
 func (s *Session) next() (*item, int, bool) {
 	for {
+		if f := &s.queue.few; f.n > 0 {
+			// first's own first case, spelled out here: the common one.
+			if it := f.last(); it.live() {
+				return it, inFew, true
+			}
+			f.pop()
+			continue
+		}
 		it, src := s.queue.first()
 		if it == nil {
 			return nil, 0, false
@@ -389,8 +405,14 @@ func (s *Session) run(src int) {
 		// is freed only afterwards, so the replies it causes cannot take
 		// it; if they grow s.flights, the old array still holds it intact.
 		s.cause = CauseSegment
-		s.arriveGuessed(&s.flights[it.arg], it.ep)
-		s.flights[it.arg] = tcp.Segment{}
+		// The item's guess at the receiver saves arrive's lookup when
+		// it is right.
+		if seg := &s.flights[it.arg]; it.ep != nil && owner(it.ep).reaches(seg) {
+			s.deliverToEndpoint(owner(it.ep), seg)
+		} else {
+			s.arrive(seg)
+		}
+		s.flights[it.arg].Payload = nil // its only pointer: the slot is overwritten when reused
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer

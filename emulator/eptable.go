@@ -86,16 +86,17 @@ func (t *epTable) put(id EndpointID, ep *endpoint) {
 	*slot = ep
 }
 
-// remove forgets id.
-func (t *epTable) remove(id EndpointID) {
+// remove forgets id and returns the record it had, or nil.
+func (t *epTable) remove(id EndpointID) *endpoint {
 	key := uint32(id) >> epPageBits
 	p := t.page(key)
 	if p == nil {
-		return
+		return nil
 	}
 	slot := &p.eps[id&(epPageSize-1)]
-	if *slot == nil {
-		return
+	ep := *slot
+	if ep == nil {
+		return nil
 	}
 	*slot = nil
 	p.n--
@@ -112,6 +113,7 @@ func (t *epTable) remove(id EndpointID) {
 			t.free = append(t.free, p)
 		}
 	}
+	return ep
 }
 
 // len is how many endpoints the table holds.

@@ -32,9 +32,13 @@ func TestEPTableMatchesAMap(t *testing.T) {
 			}
 			id := live[i]
 			live = slices.Delete(live, i, i+1)
-			tab.remove(id)
+			if got := tab.remove(id); got != want[id] {
+				t.Fatalf("step %d: remove(%d) gave %p, want %p", step, id, got, want[id])
+			}
 			delete(want, id)
-			tab.remove(id) // removing twice is harmless
+			if got := tab.remove(id); got != nil { // removing twice is harmless
+				t.Fatalf("step %d: second remove(%d) gave %p", step, id, got)
+			}
 		}
 		if step%997 == 0 {
 			if tab.len() != len(want) {

@@ -309,7 +309,8 @@ func (s *Session) runSpecial(key uint32) {
 // checksum", and §3.10.7: a segment that fails it is dropped silently.
 func (s *Session) arriveCorrupt(seg *tcp.Segment, rule FaultID) {
 	var to EndpointID
-	ep, ok := s.conns[connKey(seg.Dst, seg.Src)]
+	ep := s.conns.get(connKey(seg.Dst, seg.Src))
+	ok := ep != nil
 	if !ok {
 		ep = s.listener(seg.Dst)
 		ok = ep != nil

@@ -18,23 +18,6 @@ func (s *Session) transmit(seg *tcp.Segment) {
 	s.deliverAt(seg, s.now+s.cfg.Delay)
 }
 
-// transmitFrom is transmit for a segment an endpoint sent. Its item
-// carries a guess at the receiving endpoint — the one the sender's last
-// segment reached — so that arrival can skip the 4-tuple lookup; arrival
-// checks the guess, and the lookup settles any miss.
-func (s *Session) transmitFrom(from *endpoint, seg *tcp.Segment) {
-	if s.imp != nil {
-		s.transmitImpaired(seg)
-		return
-	}
-	dst := from.peer
-	if dst == nil || !dst.reaches(seg) {
-		dst = s.conns[connKey(seg.Dst, seg.Src)]
-		from.peer = dst
-	}
-	s.deliverTo(seg, s.now+s.cfg.Delay, dst)
-}
-
 // reaches reports whether arrive would hand seg to ep: ep is in conns
 // under seg's 4-tuple.
 func (ep *endpoint) reaches(seg *tcp.Segment) bool {
@@ -79,23 +62,12 @@ func (s *Session) deliverToEndpoint(ep *endpoint, seg *tcp.Segment) {
 	ep.Arrive(s.now, seg, s.sink())
 }
 
-// arriveGuessed is arrive for a segment whose item guessed its receiver.
-func (s *Session) arriveGuessed(seg *tcp.Segment, guess *tcp.Endpoint) {
-	if guess != nil {
-		if ep := owner(guess); ep.reaches(seg) {
-			s.deliverToEndpoint(ep, seg)
-			return
-		}
-	}
-	s.arrive(seg)
-}
-
 // arrive hands a segment to whatever is at its destination: the
 // connection bound to its 4-tuple, else a listener on its address, else the
 // host (which answers like a closed port), else — no such host — the
 // outside world.
 func (s *Session) arrive(seg *tcp.Segment) {
-	if ep, ok := s.conns[connKey(seg.Dst, seg.Src)]; ok {
+	if ep := s.conns.get(connKey(seg.Dst, seg.Src)); ep != nil {
 		s.deliverToEndpoint(ep, seg)
 		return
 	}

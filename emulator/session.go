@@ -122,7 +122,7 @@ func owner(ep *tcp.Endpoint) *endpoint { return ep.Owner.(*endpoint) }
 
 // route makes conns map key to ep.
 func (s *Session) route(key uint64, ep *endpoint) {
-	s.conns[key] = ep
+	s.conns.put(key, ep)
 	ep.routed = true
 }
 
@@ -140,8 +140,8 @@ type Session struct {
 
 	eps      epTable
 	nextID   EndpointID
-	conns    map[uint64]*endpoint // local<<32 | remote
-	closed   []EndpointID         // CLOSED endpoints, oldest first, from closedAt on
+	conns    connTable    // by connKey
+	closed   []EndpointID // CLOSED endpoints, oldest first, from closedAt on
 	closedAt int
 	pool     []*endpoint
 
@@ -196,7 +196,6 @@ func New(cfg Config) (*Session, error) {
 		isn:       newISNGenerator(cfg.Seed),
 		eps:       newEPTable(),
 		nextID:    1,
-		conns:     make(map[uint64]*endpoint),
 		addrs:     []netip.AddrPort{{}},
 		hosted:    []bool{false},
 		listening: []*endpoint{nil},

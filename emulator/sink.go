@@ -27,7 +27,20 @@ func (k *sessionSink) Sent(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
 	ev.Rule, ev.Seg = rule, headerOf(seg)
 	o := owner(ep)
 	o.counters.countSent(seg, rule)
-	s.transmitFrom(o, seg)
+	// transmit, written out for the sender's segment: its item carries a
+	// guess at the receiving endpoint — the one the sender's last segment
+	// reached — so that arrival can skip the 4-tuple lookup; arrival
+	// checks the guess, and the lookup settles any miss.
+	if s.imp != nil {
+		s.transmitImpaired(seg)
+		return
+	}
+	dst := o.peer
+	if dst == nil || !dst.reaches(seg) {
+		dst = s.conns.get(connKey(seg.Dst, seg.Src))
+		o.peer = dst
+	}
+	s.deliverTo(seg, s.now+s.cfg.Delay, dst)
 }
 
 func (k *sessionSink) Discarded(ep *tcp.Endpoint, seg *tcp.Segment, rule tcp.Rule) {
@@ -102,7 +115,7 @@ func (s *Session) released(ep *endpoint) {
 	if ep.routed {
 		// routed says conns maps the 4-tuple to ep (see route): no
 		// lookup is needed to know the entry is ep's to delete.
-		delete(s.conns, connKey(ep.Local, ep.Remote))
+		s.conns.remove(connKey(ep.Local, ep.Remote))
 		ep.routed = false
 	}
 	if ep.Parent != 0 && !ep.accepted {
@@ -129,8 +142,7 @@ func (s *Session) released(ep *endpoint) {
 }
 
 func (s *Session) recycle(id EndpointID) {
-	if ep := s.eps.get(id); ep != nil {
-		s.eps.remove(id)
+	if ep := s.eps.remove(id); ep != nil {
 		s.pool = append(s.pool, ep)
 	}
 }

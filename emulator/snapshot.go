@@ -176,7 +176,6 @@ func RestoreSession(b []byte) (*Session, error) {
 	}
 	s := &Session{
 		eps:     newEPTable(),
-		conns:   make(map[uint64]*endpoint),
 		addrIdx: newAddrIndex(),
 		hosts:   make(map[netip.Addr]bool),
 		ports:   make(map[netip.Addr]uint16),

@@ -141,7 +141,7 @@ func (s *Session) readEndpoint(r *wire.Reader, ep *endpoint) {
 	}
 	if routed {
 		key := connKey(ep.Local, ep.Remote)
-		if _, dup := s.conns[key]; dup {
+		if s.conns.get(key) != nil {
 			r.Failf("routed", "endpoint %d has the 4-tuple of another endpoint", ep.ID)
 			return
 		}
@@ -300,7 +300,7 @@ func (s *Session) readSchedule(r *wire.Reader) {
 // the range of its sender's send buffer where its sequence number puts
 // it: its sender is the endpoint routed on its 4-tuple.
 func (s *Session) sentFrom(seg *tcp.Segment, n int) ([]byte, bool) {
-	if from := s.conns[connKey(seg.Src, seg.Dst)]; from != nil {
+	if from := s.conns.get(connKey(seg.Src, seg.Dst)); from != nil {
 		return from.SendRange(seg, n)
 	}
 	return nil, false

@@ -89,7 +89,7 @@ func TestSnapshotEndpointRecordRoundTrip(t *testing.T) {
 	ep.peer = ep
 	snapRoundTrip(t, ep, func(w *wire.Writer, ep *endpoint) { s.appendEndpoint(w, ep) },
 		func(r *wire.Reader) *endpoint {
-			x := &Session{conns: map[uint64]*endpoint{}, listening: make([]*endpoint, len(s.listening))}
+			x := &Session{listening: make([]*endpoint, len(s.listening))}
 			got := &endpoint{cfg: ep.cfg}
 			got.Endpoint.RestoreSnapshot(r, ep.cfg)
 			x.readEndpoint(r, got)
@@ -98,7 +98,7 @@ func TestSnapshotEndpointRecordRoundTrip(t *testing.T) {
 			}
 			// The TCB's round trip is package tcp's test; peer is a guess.
 			got.Endpoint, got.peer = ep.Endpoint, ep.peer
-			if x.conns[connKey(ep.Local, ep.Remote)] != got || x.listening[ep.Local] != got {
+			if x.conns.get(connKey(ep.Local, ep.Remote)) != got || x.listening[ep.Local] != got {
 				t.Error("the restored record is missing from conns or listeners")
 			}
 			return got

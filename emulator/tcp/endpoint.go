@@ -223,13 +223,8 @@ func (e *Endpoint) sentData() int {
 	if e.flags&flagFinSent != 0 {
 		n--
 	}
-	if n > len(e.sndBuf) { // SND.NXT can only pass the data by the FIN
-		n = len(e.sndBuf)
-	}
-	if n < 0 {
-		n = 0
-	}
-	return n
+	// SND.NXT can only pass the data by the FIN.
+	return max(0, min(n, len(e.sndBuf)))
 }
 
 // unsent is how many queued octets have not been sent yet.

@@ -23,14 +23,13 @@ func (e *Endpoint) outgoing(seq seqnum.Value, flags Flags) *Segment {
 	if seg == nil {
 		seg = new(Segment)
 	}
-	*seg = Segment{}
 	e.fillHeader(seg, seq, flags)
 	return seg
 }
 
-// fillHeader writes header's fields into a zero seg.
+// fillHeader writes header's segment into seg, over whatever it held.
 func (e *Endpoint) fillHeader(seg *Segment, seq seqnum.Value, flags Flags) {
-	seg.Src, seg.Dst, seg.Seq, seg.Flags = e.Local, e.Remote, seq, flags
+	*seg = Segment{Src: e.Local, Dst: e.Remote, Seq: seq, Flags: flags}
 	switch {
 	case flags&ACK != 0:
 		seg.Ack = e.rcvNxt
@@ -139,6 +138,12 @@ func (e *Endpoint) finPending() bool {
 // FIN segment and send it"). The emulator does not delay small segments
 // (no Nagle): it behaves as TCP_NODELAY.
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
+	// Most arrivals' case, answered first: nothing queued, and armPersist's
+	// own test (spelled out: a call would not fit armPersist's inlining)
+	// says it has nothing to do.
+	if len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0 {
+		return
+	}
 	if !e.canSendData() {
 		return
 	}

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -76,8 +77,9 @@ func (e *Endpoint) isArmed(t Timer) bool { return e.armed&(1<<t) != 0 }
 
 // cancelAll stops every timer ("turn off the other timers").
 func (e *Endpoint) cancelAll(s Sink) {
-	for t := Timer(0); t < numTimers; t++ {
-		e.cancel(t, s)
+	// The armed ones, in the order of their kinds: lowest bit first.
+	for e.armed != 0 {
+		e.disarm(Timer(bits.TrailingZeros8(e.armed)), s)
 	}
 }
 
@@ -233,6 +235,14 @@ func (e *Endpoint) onPersistTimeout(now time.Duration, s Sink) {
 // armPersist starts probing when data waits behind a zero window and
 // nothing is in flight to bring a window update back.
 func (e *Endpoint) armPersist(now time.Duration, s Sink) {
+	if e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0 {
+		return // the common case, inlined: an open window, no probing to stop
+	}
+	e.updatePersist(now, s)
+}
+
+// updatePersist is armPersist past its common case.
+func (e *Endpoint) updatePersist(now time.Duration, s Sink) {
 	if e.sndWnd == 0 && e.sndUna == e.sndNxt && (e.unsent() > 0 || e.finPending()) {
 		if !e.isArmed(TimerPersist) {
 			e.arm(TimerPersist, now+e.rto, s)
