@@ -242,7 +242,7 @@ func (e *Endpoint) arriveRST(now time.Duration, seg *Segment, s Sink) {
 // keeps listening, and this half-open copy is deleted.
 func (e *Endpoint) dissolve(rule Rule, s Sink) {
 	e.cancelAll(s)
-	e.sndBuf = nil
+	e.sndBuf = e.sndBuf[len(e.sndBuf):] // the unused tail: see sndBuf
 	e.rcvBuf = e.rcvBuf[:0]
 	e.held = e.held[:0]
 	e.transition(Listen, rule, s)

@@ -95,7 +95,11 @@ type Endpoint struct {
 
 	// sndBuf holds the data from the first unacknowledged data octet on,
 	// sent and unsent. Its bytes are never overwritten (segments in flight
-	// share them); acknowledged data is sliced off the front.
+	// share them); acknowledged data is sliced off the front. Emptied (by
+	// release, dissolve or Init) it becomes sndBuf[len(sndBuf):]: the spare
+	// capacity past the last octet ever queued was never handed out, so a
+	// recycled endpoint's next SEND appends there instead of allocating,
+	// while an earlier incarnation's segments still in flight keep theirs.
 	sndBuf []byte
 	// rcvBuf holds in-order data the user has not read.
 	rcvBuf []byte
@@ -133,14 +137,14 @@ type heldText struct {
 // Timer generations survive so that stale deadlines of a previous life never
 // fire; the receive buffer's storage is reused.
 func (e *Endpoint) Init(id uint32, cfg *Config) {
-	gen, rcv, held := e.gen, e.rcvBuf[:0], e.held[:0]
+	gen, snd, rcv, held := e.gen, e.sndBuf[len(e.sndBuf):], e.rcvBuf[:0], e.held[:0]
 	for i := range gen {
 		gen[i]++
 	}
 	// Cleared in place, then set: a composite literal with these fields
 	// would be built aside and copied over the whole record.
 	*e = Endpoint{}
-	e.ID, e.cfg, e.gen, e.rcvBuf, e.held = id, cfg, gen, rcv, held
+	e.ID, e.cfg, e.gen, e.sndBuf, e.rcvBuf, e.held = id, cfg, gen, snd, rcv, held
 	e.rto = cfg.RTOInitial
 }
 
@@ -253,7 +257,7 @@ func (e *Endpoint) signal(err Error, s Sink) {
 // is CLOSED and the owner is told (RFC 9293 "delete the TCB").
 func (e *Endpoint) release(rule Rule, s Sink) {
 	e.cancelAll(s)
-	e.sndBuf = nil
+	e.sndBuf = e.sndBuf[len(e.sndBuf):] // the unused tail: see sndBuf
 	e.rcvBuf = e.rcvBuf[:0]
 	e.held = e.held[:0]
 	if e.state != Closed {
