@@ -48,7 +48,11 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 			e.unacceptable(now, seg, s)
 			return
 		}
-	} else {
+	} else if seq != e.rcvNxt || int32(e.rcvWnd()) <= int32(len(text)) {
+		// A segment that starts at RCV.NXT and ends inside the window —
+		// the usual one — is already trim's idealized segment. (A window
+		// of 2^31 or more, which only a corrupt snapshot could hold, reads
+		// as negative here and goes to trim like any other.)
 		seq, text, syn, fin = e.trim(seg)
 	}
 
