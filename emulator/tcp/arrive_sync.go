@@ -36,7 +36,14 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 	seq, text := seg.Seq, seg.Payload
 	syn, fin := seg.Flags&SYN != 0, seg.Flags&FIN != 0
 	zeroWindow := false
-	if !e.acceptable(seg) {
+	switch {
+	case seq == e.rcvNxt && int32(e.rcvWnd()) > int32(len(text)):
+		// The usual segment: it starts at RCV.NXT and ends inside the
+		// window, so it is acceptable and already trim's idealized
+		// segment; neither test need run. (A window of 2^31 or more,
+		// which only a corrupt snapshot could hold, reads as negative
+		// here and takes the general path.)
+	case !e.acceptable(seg):
 		if e.rcvWnd() == 0 && seg.Seq == e.rcvNxt && seg.Flags&SYN == 0 {
 			// "If the RCV.WND is zero, no segments will be acceptable, but
 			// special allowance should be made to accept valid ACKs, URGs,
@@ -48,11 +55,7 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 			e.unacceptable(now, seg, s)
 			return
 		}
-	} else if seq != e.rcvNxt || int32(e.rcvWnd()) <= int32(len(text)) {
-		// A segment that starts at RCV.NXT and ends inside the window —
-		// the usual one — is already trim's idealized segment. (A window
-		// of 2^31 or more, which only a corrupt snapshot could hold, reads
-		// as negative here and goes to trim like any other.)
+	default:
 		seq, text, syn, fin = e.trim(seg)
 	}
 
