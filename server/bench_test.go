@@ -83,6 +83,13 @@ func runLifecycles(b *testing.B, h *harness, n *int, k int) {
 // lifecycleEvents is the event log of 100 lifecycles, as one Batch of
 // benchLifecycles journals it.
 func lifecycleEvents(b *testing.B) []emulator.Event {
+	_, evs := lifecycleSession(b)
+	return evs
+}
+
+// lifecycleSession runs 100 lifecycles in one Batch and returns the
+// session and its events.
+func lifecycleSession(b *testing.B) (*session, []emulator.Event) {
 	h := newHarness(&testing.T{}, Limits{})
 	defer h.srv.Shutdown()
 	defer h.gs.Stop()
@@ -93,20 +100,17 @@ func lifecycleEvents(b *testing.B) []emulator.Event {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return sess.em.Events(0)
+	return sess, sess.em.Events(0)
 }
 
-// BenchmarkUnaryGetSession is the trivial read emuctl bench unary compares
-// with a bare echo server, in-process over bufconn: client and server
-// costs together, for comparing the server's share between changes.
-func BenchmarkUnaryGetSession(b *testing.B) {
-	h := newHarness(&testing.T{}, Limits{})
-	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
-	req := &pb.GetSessionRequest{Name: "sessions/bench"}
+// BenchmarkAppendNames builds the names' dictionary of 100 lifecycles'
+// events, as each journaled Batch of them does.
+func BenchmarkAppendNames(b *testing.B) {
+	sess, evs := lifecycleSession(b)
+	buf := make([]byte, 0, 64<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := h.c.GetSession(h.ctx, req); err != nil {
-			b.Fatal(err)
-		}
+		buf = sess.appendNames(evs, buf[:0])
 	}
+	b.ReportMetric(float64(len(buf)), "octets")
 }
