@@ -256,6 +256,15 @@ func (s *Session) State(id EndpointID) (tcp.State, error) {
 	return ep.State(), nil
 }
 
+// IsOpen says whether endpoint id exists in a state other than CLOSED:
+// what State says, without building an error for an endpoint that is
+// gone, for callers that ask about many (the server, each time it
+// forgets deleted endpoints' names).
+func (s *Session) IsOpen(id EndpointID) bool {
+	ep := s.eps.get(id)
+	return ep != nil && ep.State() != tcp.Closed
+}
+
 // Endpoints lists the endpoints the session still has records of, by ID.
 func (s *Session) Endpoints() []EndpointID {
 	ids := make([]EndpointID, 0, s.eps.len())

@@ -8,12 +8,12 @@ import (
 )
 
 // Batch applies many operations to one session, in order, under one lock.
-func (s *Server) Batch(_ context.Context, req *pb.BatchRequest) (*pb.BatchResponse, error) {
+func (s *Server) Batch(ctx context.Context, req *pb.BatchRequest) (*pb.BatchResponse, error) {
 	cmd, err := s.parser().batch(req, s.limits)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inBatch, req), func(sess *session, eo eventOpts) (*pb.BatchResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inBatch, req), func(sess *session, eo eventOpts) (*pb.BatchResponse, error) {
 		return sess.batch(cmd, eo), nil
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/tcpemu/tcpemu/emulator"
 	pb "github.com/tcpemu/tcpemu/gen/tcpemu/v1"
 	"github.com/tcpemu/tcpemu/store"
 )
@@ -32,6 +33,17 @@ func BenchmarkBatchLifecyclesDurable(b *testing.B) {
 
 func benchLifecycles(b *testing.B, h *harness) {
 	const perBatch = 100
+	startLifecycles(b, h)
+	n := 0
+	b.ResetTimer()
+	for b.Loop() {
+		runLifecycles(b, h, &n, perBatch)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lifecycles/s")
+}
+
+// startLifecycles creates session "bench" with a listener on 10.0.0.2:80.
+func startLifecycles(b *testing.B, h *harness) {
 	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
 	server := []*pb.BatchOperation{
 		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
@@ -40,46 +52,65 @@ func benchLifecycles(b *testing.B, h *harness) {
 	if _, err := h.c.Batch(h.ctx, &pb.BatchRequest{Session: "sessions/bench", Operations: server}); err != nil {
 		b.Fatal(err)
 	}
-	idle := &pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}}}}
-	n := 0
-	b.ResetTimer()
-	for b.Loop() {
-		var ops []*pb.BatchOperation
-		for range perBatch {
-			n++
-			client := fmt.Sprintf("sessions/bench/endpoints/c%d", n)
-			child := fmt.Sprintf("sessions/bench/endpoints/server-%d", n)
-			ops = append(ops,
-				&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: fmt.Sprintf("c%d", n), Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1+n%60000))}}}},
-				&pb.BatchOperation{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: client, Remote: addr("10.0.0.2", 80), Data: []byte("ping")}}},
-				idle,
-				&pb.BatchOperation{Operation: &pb.BatchOperation_Send{Send: &pb.SendRequest{Name: child, Data: []byte("pong")}}},
-				&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: client}}},
-				&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: child}}},
-				idle,
-				&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: client}}},
-				&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: child}}},
-			)
-		}
-		r, err := h.c.Batch(h.ctx, &pb.BatchRequest{Session: "sessions/bench", Operations: ops, Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_STATE_CHANGE}, OmitExplanations: true})
-		if err != nil || r.FailedOperation != nil {
-			b.Fatalf("%v %v", err, r.GetResults()[len(r.GetResults())-1].GetError())
-		}
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "lifecycles/s")
 }
 
-// BenchmarkUnaryGetSession is the trivial read emuctl bench unary compares
-// with a bare echo server, in-process over bufconn: client and server
-// costs together, for comparing the server's share between changes.
-func BenchmarkUnaryGetSession(b *testing.B) {
+// runLifecycles runs k whole lifecycles in one Batch; *n counts them all.
+func runLifecycles(b *testing.B, h *harness, n *int, k int) {
+	idle := &pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}}}}
+	var ops []*pb.BatchOperation
+	for range k {
+		*n++
+		client := fmt.Sprintf("sessions/bench/endpoints/c%d", *n)
+		child := fmt.Sprintf("sessions/bench/endpoints/server-%d", *n)
+		ops = append(ops,
+			&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: fmt.Sprintf("c%d", *n), Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1+*n%60000))}}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Connect{Connect: &pb.ConnectRequest{Name: client, Remote: addr("10.0.0.2", 80), Data: []byte("ping")}}},
+			idle,
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Send{Send: &pb.SendRequest{Name: child, Data: []byte("pong")}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: client}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_Close{Close: &pb.CloseRequest{Name: child}}},
+			idle,
+			&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: client}}},
+			&pb.BatchOperation{Operation: &pb.BatchOperation_DeleteEndpoint{DeleteEndpoint: &pb.DeleteEndpointRequest{Name: child}}},
+		)
+	}
+	r, err := h.c.Batch(h.ctx, &pb.BatchRequest{Session: "sessions/bench", Operations: ops, Kinds: []pb.EventKind{pb.EventKind_EVENT_KIND_STATE_CHANGE}, OmitExplanations: true})
+	if err != nil || r.FailedOperation != nil {
+		b.Fatalf("%v %v", err, r.GetResults()[len(r.GetResults())-1].GetError())
+	}
+}
+
+// lifecycleEvents is the event log of 100 lifecycles, as one Batch of
+// benchLifecycles journals it.
+func lifecycleEvents(b *testing.B) []emulator.Event {
+	_, evs := lifecycleSession(b)
+	return evs
+}
+
+// lifecycleSession runs 100 lifecycles in one Batch and returns the
+// session and its events.
+func lifecycleSession(b *testing.B) (*session, []emulator.Event) {
 	h := newHarness(&testing.T{}, Limits{})
-	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
-	req := &pb.GetSessionRequest{Name: "sessions/bench"}
+	defer h.srv.Shutdown()
+	defer h.gs.Stop()
+	startLifecycles(b, h)
+	n := 0
+	runLifecycles(b, h, &n, 100)
+	sess, err := h.srv.reg.get("bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sess, sess.em.Events(0)
+}
+
+// BenchmarkAppendNames builds the names' dictionary of 100 lifecycles'
+// events, as each journaled Batch of them does.
+func BenchmarkAppendNames(b *testing.B) {
+	sess, evs := lifecycleSession(b)
+	buf := make([]byte, 0, 64<<10)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := h.c.GetSession(h.ctx, req); err != nil {
-			b.Fatal(err)
-		}
+		buf = sess.appendNames(evs, buf[:0])
 	}
+	b.ReportMetric(float64(len(buf)), "octets")
 }

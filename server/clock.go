@@ -10,21 +10,21 @@ import (
 )
 
 // Advance moves a session's virtual clock.
-func (s *Server) Advance(_ context.Context, req *pb.AdvanceRequest) (*pb.AdvanceResponse, error) {
+func (s *Server) Advance(ctx context.Context, req *pb.AdvanceRequest) (*pb.AdvanceResponse, error) {
 	cmd, err := s.parser().advance(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inAdvance, req), func(sess *session, eo eventOpts) (*pb.AdvanceResponse, error) { return sess.advance(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inAdvance, req), func(sess *session, eo eventOpts) (*pb.AdvanceResponse, error) { return sess.advance(cmd, eo) })
 }
 
 // Inject delivers a hand-made segment.
-func (s *Server) Inject(_ context.Context, req *pb.InjectRequest) (*pb.InjectResponse, error) {
+func (s *Server) Inject(ctx context.Context, req *pb.InjectRequest) (*pb.InjectResponse, error) {
 	cmd, err := s.parser().inject(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inInject, req), func(sess *session, eo eventOpts) (*pb.InjectResponse, error) { return sess.inject(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inInject, req), func(sess *session, eo eventOpts) (*pb.InjectResponse, error) { return sess.inject(cmd, eo) })
 }
 
 // advance runs pending items one Step at a time, so that it can count

@@ -17,12 +17,12 @@ import (
 // shares.
 
 // CreateEndpoint binds an endpoint to a local address.
-func (s *Server) CreateEndpoint(_ context.Context, req *pb.CreateEndpointRequest) (*pb.CreateEndpointResponse, error) {
+func (s *Server) CreateEndpoint(ctx context.Context, req *pb.CreateEndpointRequest) (*pb.CreateEndpointResponse, error) {
 	cmd, err := s.parser().createEndpoint(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inCreateEndpoint, req), func(sess *session, eo eventOpts) (*pb.CreateEndpointResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inCreateEndpoint, req), func(sess *session, eo eventOpts) (*pb.CreateEndpointResponse, error) {
 		return sess.createEndpoint(cmd, s.limits)
 	})
 }
@@ -48,68 +48,68 @@ func (s *Server) ListEndpoints(_ context.Context, req *pb.ListEndpointsRequest) 
 }
 
 // DeleteEndpoint aborts an endpoint's connection, if any, and forgets it.
-func (s *Server) DeleteEndpoint(_ context.Context, req *pb.DeleteEndpointRequest) (*pb.DeleteEndpointResponse, error) {
+func (s *Server) DeleteEndpoint(ctx context.Context, req *pb.DeleteEndpointRequest) (*pb.DeleteEndpointResponse, error) {
 	cmd, err := s.parser().endpoint(req.GetName(), req.GetLanguage())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inDeleteEndpoint, req), func(sess *session, eo eventOpts) (*pb.DeleteEndpointResponse, error) {
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inDeleteEndpoint, req), func(sess *session, eo eventOpts) (*pb.DeleteEndpointResponse, error) {
 		return sess.deleteEndpoint(cmd, eo)
 	})
 }
 
 // Listen is a passive OPEN.
-func (s *Server) Listen(_ context.Context, req *pb.ListenRequest) (*pb.ListenResponse, error) {
+func (s *Server) Listen(ctx context.Context, req *pb.ListenRequest) (*pb.ListenResponse, error) {
 	cmd, err := s.parser().listen(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inListen, req), func(sess *session, eo eventOpts) (*pb.ListenResponse, error) { return sess.listen(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inListen, req), func(sess *session, eo eventOpts) (*pb.ListenResponse, error) { return sess.listen(cmd, eo) })
 }
 
 // Connect is an active OPEN.
-func (s *Server) Connect(_ context.Context, req *pb.ConnectRequest) (*pb.ConnectResponse, error) {
+func (s *Server) Connect(ctx context.Context, req *pb.ConnectRequest) (*pb.ConnectResponse, error) {
 	cmd, err := s.parser().connect(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inConnect, req), func(sess *session, eo eventOpts) (*pb.ConnectResponse, error) { return sess.connect(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inConnect, req), func(sess *session, eo eventOpts) (*pb.ConnectResponse, error) { return sess.connect(cmd, eo) })
 }
 
 // Send is SEND.
-func (s *Server) Send(_ context.Context, req *pb.SendRequest) (*pb.SendResponse, error) {
+func (s *Server) Send(ctx context.Context, req *pb.SendRequest) (*pb.SendResponse, error) {
 	cmd, err := s.parser().send(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inSend, req), func(sess *session, eo eventOpts) (*pb.SendResponse, error) { return sess.send(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inSend, req), func(sess *session, eo eventOpts) (*pb.SendResponse, error) { return sess.send(cmd, eo) })
 }
 
 // Receive is RECEIVE.
-func (s *Server) Receive(_ context.Context, req *pb.ReceiveRequest) (*pb.ReceiveResponse, error) {
+func (s *Server) Receive(ctx context.Context, req *pb.ReceiveRequest) (*pb.ReceiveResponse, error) {
 	cmd, err := s.parser().receive(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inReceive, req), func(sess *session, eo eventOpts) (*pb.ReceiveResponse, error) { return sess.receive(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inReceive, req), func(sess *session, eo eventOpts) (*pb.ReceiveResponse, error) { return sess.receive(cmd, eo) })
 }
 
 // Close is CLOSE.
-func (s *Server) Close(_ context.Context, req *pb.CloseRequest) (*pb.CloseResponse, error) {
+func (s *Server) Close(ctx context.Context, req *pb.CloseRequest) (*pb.CloseResponse, error) {
 	cmd, err := s.parser().endpoint(req.GetName(), req.GetLanguage())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inClose, req), func(sess *session, eo eventOpts) (*pb.CloseResponse, error) { return sess.close(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inClose, req), func(sess *session, eo eventOpts) (*pb.CloseResponse, error) { return sess.close(cmd, eo) })
 }
 
 // Abort is ABORT.
-func (s *Server) Abort(_ context.Context, req *pb.AbortRequest) (*pb.AbortResponse, error) {
+func (s *Server) Abort(ctx context.Context, req *pb.AbortRequest) (*pb.AbortResponse, error) {
 	cmd, err := s.parser().endpoint(req.GetName(), req.GetLanguage())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inAbort, req), func(sess *session, eo eventOpts) (*pb.AbortResponse, error) { return sess.abort(cmd, eo) })
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inAbort, req), func(sess *session, eo eventOpts) (*pb.AbortResponse, error) { return sess.abort(cmd, eo) })
 }
 
 // Session methods. Each runs with the session's lock held.

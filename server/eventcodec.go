@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
+	"slices"
 	"time"
 
 	"github.com/tcpemu/tcpemu/emulator"
@@ -63,36 +65,56 @@ func (r *eventRecord) event(seq uint64) emulator.Event {
 	}
 }
 
-// encodeEvents appends evs, in the stored form, to b.
+// encodeEvents appends evs, in the stored form, to b. It is on every
+// journaled call's path, so it makes room for an event's worst case at
+// once and writes by index, and finds a group's non-zero octets with bit
+// tricks rather than testing them one by one (encodeEventsRef in the
+// tests is the plain form it must match octet for octet).
 func encodeEvents(evs []emulator.Event, b []byte) []byte {
 	le := binary.LittleEndian
+	const worst = 1 + 7*9 // the groups byte, and each group's bits byte and octets
+	n := len(b)
+	b = b[:cap(b)]
 	var prev, cur eventRecord
 	for i := range evs {
+		if len(b)-n < worst {
+			b = slices.Grow(b[:n], worst)
+			b = b[:cap(b)]
+		}
 		cur.put(&evs[i])
+		mark := n
+		n++
 		var groups byte
-		mark := len(b)
-		b = append(b, 0)
 		for g := range 7 {
 			x := le.Uint64(cur[g*8:]) ^ le.Uint64(prev[g*8:])
 			if x == 0 {
 				continue
 			}
 			groups |= 1 << g
-			bitsAt := len(b)
-			b = append(b, 0)
-			var bits byte
-			for j := 0; x != 0; j, x = j+1, x>>8 {
-				if o := byte(x); o != 0 {
-					bits |= 1 << j
-					b = append(b, o)
-				}
+			mask := nonZeroOctets(x)
+			b[n] = mask
+			n++
+			for m := uint(mask); m != 0; m &= m - 1 {
+				b[n] = byte(x >> (8 * bits.TrailingZeros(m)))
+				n++
 			}
-			b[bitsAt] = bits
 		}
 		b[mark] = groups
 		prev = cur
 	}
-	return b
+	return b[:n]
+}
+
+// nonZeroOctets is a byte whose bit j says octet j of x is not zero.
+func nonZeroOctets(x uint64) byte {
+	const lsb = 0x0101010101010101
+	x |= x >> 4 // fold each octet onto its lowest bit
+	x |= x >> 2
+	x |= x >> 1
+	x &= lsb
+	// Gather the eight bits into the top octet: octet j's bit lands at
+	// 56+j, and no two partial products carry into one another.
+	return byte((x * 0x0102040810204080) >> 56)
 }
 
 var errBadEvents = errors.New("stored events do not decode")

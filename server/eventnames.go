@@ -43,6 +43,7 @@ type storedName struct {
 // nameRef is an endpoint a chunk mentions, while its dictionary is built.
 type nameRef struct {
 	core    emulator.EndpointID
+	rec     *endpointRec // s.byCore[core]
 	created bool
 }
 
@@ -67,15 +68,18 @@ func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 	}
 	last, j := emulator.EndpointID(0), -1 // events come in runs of one endpoint
 	for i := range evs {
-		core := evs[i].Endpoint
-		if core != last || j < 0 {
+		if core := evs[i].Endpoint; core != last {
 			last, j = core, -1
-			if core == 0 || s.byCore[core] == nil {
-				continue // named "" or "ep{n}" without a record, now as later
+			if core == 0 {
+				continue // named "", now as later
 			}
 			if j = find(core); j < 0 {
+				rec := s.byCore[core]
+				if rec == nil {
+					continue // named "ep{n}" without a record, now as later
+				}
 				j = len(refs)
-				refs = append(refs, nameRef{core: core})
+				refs = append(refs, nameRef{core: core, rec: rec})
 				if index != nil {
 					index[core] = j
 				} else if len(refs) > 32 {
@@ -90,17 +94,20 @@ func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 				}
 			}
 		}
-		if evs[i].Kind == emulator.KindEndpointCreated {
+		if j >= 0 && evs[i].Kind == emulator.KindEndpointCreated {
 			refs[j].created = true
 		}
 	}
-	s.namebuf = refs
+	defer func() {
+		clear(refs) // keep no record alive
+		s.namebuf = refs[:0]
+	}()
 	if len(refs) == 0 {
 		return b // an empty dictionary is no octets
 	}
 	b = binary.AppendUvarint(b, uint64(len(refs)))
 	for _, r := range refs {
-		rec := s.byCore[r.core]
+		rec := r.rec
 		b = binary.AppendUvarint(b, uint64(r.core))
 		b = appendStr(b, rec.id)
 		var flags byte

@@ -20,12 +20,12 @@ import (
 // deleted, as fault.proto promises.
 
 // CreateFaultRule installs a rule; it acts on segments sent from now on.
-func (s *Server) CreateFaultRule(_ context.Context, req *pb.CreateFaultRuleRequest) (*pb.CreateFaultRuleResponse, error) {
+func (s *Server) CreateFaultRule(ctx context.Context, req *pb.CreateFaultRuleRequest) (*pb.CreateFaultRuleResponse, error) {
 	cmd, err := s.parser().createFaultRule(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inCreateFaultRule, req), func(sess *session, eo eventOpts) (*pb.CreateFaultRuleResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inCreateFaultRule, req), func(sess *session, eo eventOpts) (*pb.CreateFaultRuleResponse, error) {
 		return sess.createFaultRule(cmd, eo)
 	})
 }
@@ -57,12 +57,12 @@ func (s *Server) ListFaultRules(_ context.Context, req *pb.ListFaultRulesRequest
 }
 
 // DeleteFaultRule removes a rule, live or retired.
-func (s *Server) DeleteFaultRule(_ context.Context, req *pb.DeleteFaultRuleRequest) (*pb.DeleteFaultRuleResponse, error) {
+func (s *Server) DeleteFaultRule(ctx context.Context, req *pb.DeleteFaultRuleRequest) (*pb.DeleteFaultRuleResponse, error) {
 	cmd, err := s.parser().faultRule(req.GetName(), req.GetLanguage())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.ref.session, cmd.lang, in(inDeleteFaultRule, req), func(sess *session, eo eventOpts) (*pb.DeleteFaultRuleResponse, error) {
+	return mutate(s, cmd.ref.session, cmd.lang, in(ctx, inDeleteFaultRule, req), func(sess *session, eo eventOpts) (*pb.DeleteFaultRuleResponse, error) {
 		return sess.deleteFaultRule(cmd, eo)
 	})
 }

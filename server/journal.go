@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -62,7 +63,14 @@ type journalIn struct {
 	raw  []byte // instead of msg
 }
 
-func in(tag inputTag, msg proto.Message) *journalIn { return &journalIn{tag: tag, msg: msg} }
+// in is a handler's request to journal: the octets it was received as
+// (rawrequest.go), else the message to encode.
+func in(ctx context.Context, tag inputTag, msg proto.Message) *journalIn {
+	if raw := rawRequest(ctx, msg); raw != nil {
+		return &journalIn{tag: tag, raw: raw}
+	}
+	return &journalIn{tag: tag, msg: msg}
+}
 
 // encode is the input record: tag, status code, then the body.
 func (j *journalIn) encode(code codes.Code) ([]byte, error) {

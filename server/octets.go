@@ -14,8 +14,16 @@ func appendStr[T string | []byte](b []byte, v T) []byte {
 }
 
 func appendAddr(b []byte, a netip.AddrPort) []byte {
-	v, _ := a.MarshalBinary() // never fails
-	return appendStr(b, v)
+	// Written in place behind a one-octet length, which it nearly always
+	// fits (a zone name may make it longer): no allocation.
+	mark := len(b)
+	b, _ = a.AppendBinary(append(b, 0)) // never fails
+	if n := len(b) - mark - 1; n < 0x80 {
+		b[mark] = byte(n)
+		return b
+	}
+	v, _ := a.MarshalBinary()
+	return appendStr(b[:mark], v)
 }
 
 // octets reads those fields; once one is cut short or malformed, bad is

@@ -10,21 +10,21 @@ import (
 // the session's current virtual time.
 
 // Cut cuts the network between two hosts.
-func (s *Server) Cut(_ context.Context, req *pb.CutRequest) (*pb.CutResponse, error) {
+func (s *Server) Cut(ctx context.Context, req *pb.CutRequest) (*pb.CutResponse, error) {
 	cmd, err := s.parser().cut(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inCut, req), func(sess *session, eo eventOpts) (*pb.CutResponse, error) { return sess.cut(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inCut, req), func(sess *session, eo eventOpts) (*pb.CutResponse, error) { return sess.cut(cmd, eo) })
 }
 
 // Heal heals a cut, or every cut.
-func (s *Server) Heal(_ context.Context, req *pb.HealRequest) (*pb.HealResponse, error) {
+func (s *Server) Heal(ctx context.Context, req *pb.HealRequest) (*pb.HealResponse, error) {
 	cmd, err := s.parser().heal(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inHeal, req), func(sess *session, eo eventOpts) (*pb.HealResponse, error) { return sess.heal(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inHeal, req), func(sess *session, eo eventOpts) (*pb.HealResponse, error) { return sess.heal(cmd, eo) })
 }
 
 type partitionCmd struct {

@@ -13,12 +13,12 @@ import (
 // address here must have port 0 (convert_network.go says so to clients).
 
 // SetPath sets a direction's path, or the session default.
-func (s *Server) SetPath(_ context.Context, req *pb.SetPathRequest) (*pb.SetPathResponse, error) {
+func (s *Server) SetPath(ctx context.Context, req *pb.SetPathRequest) (*pb.SetPathResponse, error) {
 	cmd, err := s.parser().setPath(req)
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inSetPath, req), func(sess *session, eo eventOpts) (*pb.SetPathResponse, error) { return sess.setPath(cmd, eo) })
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inSetPath, req), func(sess *session, eo eventOpts) (*pb.SetPathResponse, error) { return sess.setPath(cmd, eo) })
 }
 
 // GetPath reads the path that applies to one direction.
@@ -40,12 +40,12 @@ func (s *Server) ListPaths(_ context.Context, req *pb.ListPathsRequest) (*pb.Lis
 }
 
 // DeletePath removes a direction's own path, or resets the default.
-func (s *Server) DeletePath(_ context.Context, req *pb.DeletePathRequest) (*pb.DeletePathResponse, error) {
+func (s *Server) DeletePath(ctx context.Context, req *pb.DeletePathRequest) (*pb.DeletePathResponse, error) {
 	cmd, err := s.parser().pathRef(req.GetSession(), req.GetSrc(), req.GetDst(), req.GetLanguage())
 	if err != nil {
 		return nil, toStatus(err)
 	}
-	return mutate(s, cmd.session, cmd.lang, in(inDeletePath, req), func(sess *session, eo eventOpts) (*pb.DeletePathResponse, error) {
+	return mutate(s, cmd.session, cmd.lang, in(ctx, inDeletePath, req), func(sess *session, eo eventOpts) (*pb.DeletePathResponse, error) {
 		return sess.deletePath(cmd, eo)
 	})
 }

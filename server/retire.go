@@ -2,7 +2,6 @@ package server
 
 import (
 	"github.com/tcpemu/tcpemu/emulator"
-	"github.com/tcpemu/tcpemu/emulator/tcp"
 )
 
 // Retiring endpoint records. Events carry the emulator's endpoint IDs and
@@ -74,6 +73,5 @@ func (s *session) dropRetired() {
 // openCore says whether the emulator has endpoint id in a state other
 // than CLOSED.
 func (s *session) openCore(id emulator.EndpointID) bool {
-	st, err := s.em.State(id)
-	return err == nil && st != tcp.Closed
+	return s.em.IsOpen(id) // State would build an error for each deleted one
 }

@@ -160,9 +160,12 @@ func NewGRPCServer(s *Server, opts ...grpc.ServerOption) *grpc.Server {
 		// fresh goroutine per RPC, growing the stack was 18% of emud's CPU
 		// on small unary calls (pprof, emuctl bench unary).
 		grpc.NumStreamWorkers(uint32(runtime.GOMAXPROCS(0))),
+		// gRPC's proto codec, which also keeps the octets of a request to
+		// journal (rawrequest.go).
+		grpc.ForceServerCodecV2(newRawCodec()),
 	}, opts...)
 	gs := grpc.NewServer(opts...)
-	pb.RegisterEmulatorServiceServer(gs, s)
+	gs.RegisterService(emulatorServiceDesc(), s)
 	healthpb.RegisterHealthServer(gs, s.health)
 	reflection.Register(gs)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
