@@ -430,6 +430,7 @@ func (eo eventOpts) rule(r tcp.Rule) (citation, text string) {
 type eventSource interface {
 	endpointLabel(emulator.EndpointID) string
 	endpointRecord(emulator.EndpointID) *endpointRec
+	sessionID() string
 	Addr(tcp.AddrID) netip.AddrPort
 	faultRuleName(emulator.FaultID) string
 }
@@ -516,7 +517,7 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 			ec.Local = addressToProto(rec.local)
 			if rec.parent != "" {
 				ec.Remote = addressToProto(rec.remote)
-				ec.Parent = endpointName(rec.session, rec.parent)
+				ec.Parent = endpointName(src.sessionID(), rec.parent)
 			}
 		}
 		out.Payload = &pb.Event_EndpointCreated{EndpointCreated: ec}
@@ -566,12 +567,12 @@ func segmentEventToProto(ev *emulator.Event, src eventSource, rule, text string)
 
 // endpointToProto is GetEndpoint's view: the record, the emulator's
 // STATUS, and the configuration in effect.
-func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, childrenSynReceived int) *pb.Endpoint {
+func endpointToProto(session string, rec *endpointRec, st *emulator.Status, cfg *tcp.Config, childrenSynReceived int) *pb.Endpoint {
 	out := &pb.Endpoint{
-		Name:                endpointName(rec.session, rec.id),
+		Name:                endpointName(session, rec.id),
 		Local:               addressToProto(rec.local),
 		State:               pb.State_STATE_CLOSED,
-		ProfileOverrides:    rec.protoOverrides,
+		ProfileOverrides:    rec.protoOverrides(),
 		EffectiveProfile:    configToProto(cfg),
 		SendBuffer:          &pb.SendBuffer{Capacity: cfg.SndBuf},
 		ReceiveBuffer:       &pb.ReceiveBuffer{Capacity: cfg.RcvBuf},
@@ -581,7 +582,7 @@ func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, chi
 		SynReceivedChildren: uint32(childrenSynReceived),
 	}
 	if rec.parent != "" {
-		out.Parent = endpointName(rec.session, rec.parent)
+		out.Parent = endpointName(session, rec.parent)
 	}
 	if st == nil {
 		return out

@@ -382,7 +382,7 @@ func TestServerRecordsRoundTrip(t *testing.T) {
 	}
 	for id, rec := range sess.eps {
 		got := fresh.eps[id]
-		if got == nil || *got.cfg != *rec.cfg || got.local != rec.local || got.parent != rec.parent || got.core != rec.core {
+		if got == nil || *fresh.config(got) != *sess.config(rec) || got.local != rec.local || got.parent != rec.parent || got.core != rec.core {
 			t.Fatalf("endpoint %s restored as %+v, want %+v", id, got, rec)
 		}
 	}

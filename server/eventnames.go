@@ -189,5 +189,5 @@ func (h storedSource) endpointRecord(id emulator.EndpointID) *endpointRec {
 	if !ok || !n.created {
 		return h.session.endpointRecord(id)
 	}
-	return &endpointRec{session: h.session.id, id: n.id, local: n.local, remote: n.remote, parent: n.parent}
+	return &endpointRec{id: n.id, local: n.local, remote: n.remote, parent: n.parent}
 }

@@ -96,8 +96,8 @@ func (s *session) snapshotRecords() ([]byte, error) {
 		slices.Sort(cores[rec])
 		e := endpointSnap{ID: rec.id, Local: rec.local, Remote: rec.remote, Parent: rec.parent,
 			Core: uint32(rec.core), Cores: cores[rec], Order: rec.order, Forks: rec.forks, Live: live}
-		if rec.protoOverrides != nil {
-			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(rec.protoOverrides)
+		if po := rec.protoOverrides(); po != nil {
+			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(po)
 			if err != nil {
 				return err
 			}
@@ -246,24 +246,20 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 	r.Endpoints = eps
 	s.nextOrd, s.net.nextRule, s.nextPeer = r.NextOrd, r.NextRule, r.NextPeer
 	for _, e := range r.Endpoints {
-		rec := &endpointRec{session: s.id, id: e.ID, local: e.Local, remote: e.Remote, parent: e.Parent,
-			core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks, cfg: &s.base}
+		rec := &endpointRec{id: e.ID, local: e.Local, remote: e.Remote, parent: e.Parent,
+			core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks}
 		if e.Overrides != nil {
-			rec.protoOverrides = &pb.ProfileOverrides{}
-			if err := proto.Unmarshal(e.Overrides, rec.protoOverrides); err != nil {
+			po := &pb.ProfileOverrides{}
+			if err := proto.Unmarshal(e.Overrides, po); err != nil {
 				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
 			var v violations
-			rec.overrides = overridesFromProto(rec.protoOverrides, "overrides", &v)
+			ovr := overridesFromProto(po, "overrides", &v)
 			if err := v.err(); err != nil {
 				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
-			if rec.overrides != nil {
-				c := s.base
-				if err := rec.overrides.Apply(&c); err != nil {
-					return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
-				}
-				rec.cfg = &c
+			if rec.custom, err = s.newEndpointConfig(po, ovr); err != nil {
+				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
 		}
 		if e.Live {

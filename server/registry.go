@@ -113,17 +113,65 @@ type session struct {
 
 // endpointRec is the server's record of a named endpoint: a bound address
 // that Listen or Connect opens in the emulator (again after it closes), or
-// a child a listener forked.
+// a child a listener forked. A daemon may hold millions (one per idle
+// connection end): a field every record carries costs megabytes, so what
+// most share — the session, its profile — is not repeated in each.
 type endpointRec struct {
-	session, id    string
-	local, remote  netip.AddrPort // remote: children only
-	parent         string         // the listener's ID, for children
-	overrides      *emulator.Overrides
-	protoOverrides *pb.ProfileOverrides
-	cfg            *tcp.Config
-	core           emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
-	order          uint64
-	forks          uint64 // children forked so far, for a listener
+	id            string
+	local, remote netip.AddrPort      // remote: children only
+	parent        string              // the listener's ID, for children
+	custom        *endpointConfig     // nil: the session's profile (most endpoints)
+	core          emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
+	order         uint64
+	forks         uint64 // children forked so far, for a listener
+}
+
+// endpointConfig is an endpoint's own profile: the session's with the
+// overrides CreateEndpoint gave (a listener's children share their
+// listener's).
+type endpointConfig struct {
+	overrides *emulator.Overrides  // nil if proto sets nothing
+	proto     *pb.ProfileOverrides // as the client gave them
+	cfg       tcp.Config
+}
+
+// newEndpointConfig applies overrides to the session's profile; nil if the
+// client gave none.
+func (s *session) newEndpointConfig(protoOverrides *pb.ProfileOverrides, overrides *emulator.Overrides) (*endpointConfig, error) {
+	if protoOverrides == nil && overrides == nil {
+		return nil, nil
+	}
+	c := &endpointConfig{overrides: overrides, proto: protoOverrides, cfg: s.base}
+	if overrides != nil {
+		if err := overrides.Apply(&c.cfg); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// config is the profile rec's connections use.
+func (s *session) config(rec *endpointRec) *tcp.Config {
+	if rec.custom != nil {
+		return &rec.custom.cfg
+	}
+	return &s.base
+}
+
+// overrides are rec's changes to the session's profile (nil: none).
+func (rec *endpointRec) overrides() *emulator.Overrides {
+	if rec.custom == nil {
+		return nil
+	}
+	return rec.custom.overrides
+}
+
+// protoOverrides are rec's overrides as the client gave them.
+func (rec *endpointRec) protoOverrides() *pb.ProfileOverrides {
+	if rec.custom == nil {
+		return nil
+	}
+	return rec.custom.proto
 }
 
 func newSession(id string, spec *pb.Session, em *emulator.Session, lang explain.Lang, now time.Time) *session {
@@ -309,10 +357,7 @@ func (s *session) track(ev *emulator.Event, owner *endpointRec) {
 	for s.eps[id] != nil {
 		id += "x"
 	}
-	rec := &endpointRec{
-		session: s.id, id: id, local: parent.local, parent: parent.id,
-		overrides: parent.overrides, protoOverrides: parent.protoOverrides, cfg: parent.cfg,
-	}
+	rec := &endpointRec{id: id, local: parent.local, parent: parent.id, custom: parent.custom}
 	if st, err := s.em.Status(ev.Endpoint); err == nil {
 		rec.remote = st.Remote
 	}
@@ -333,6 +378,8 @@ func (s *session) endpointLabel(id emulator.EndpointID) string {
 }
 
 func (s *session) endpointRecord(id emulator.EndpointID) *endpointRec { return s.byCore[id] }
+
+func (s *session) sessionID() string { return s.id }
 
 // Addr resolves the address handles in events.
 func (s *session) Addr(id tcp.AddrID) netip.AddrPort { return s.em.Addr(id) }
