@@ -514,10 +514,10 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 	case emulator.KindEndpointCreated:
 		ec := &pb.EndpointCreated{}
 		if rec := src.endpointRecord(ev.Endpoint); rec != nil {
-			ec.Local = addressToProto(rec.local)
-			if rec.parent != "" {
-				ec.Remote = addressToProto(rec.remote)
-				ec.Parent = endpointName(src.sessionID(), rec.parent)
+			ec.Local = addressToProto(rec.local())
+			if rec.parent != nil {
+				ec.Remote = addressToProto(rec.remote())
+				ec.Parent = endpointName(src.sessionID(), rec.parent.id)
 			}
 		}
 		out.Payload = &pb.Event_EndpointCreated{EndpointCreated: ec}
@@ -570,7 +570,7 @@ func segmentEventToProto(ev *emulator.Event, src eventSource, rule, text string)
 func endpointToProto(session string, rec *endpointRec, st *emulator.Status, cfg *tcp.Config, childrenSynReceived int) *pb.Endpoint {
 	out := &pb.Endpoint{
 		Name:                endpointName(session, rec.id),
-		Local:               addressToProto(rec.local),
+		Local:               addressToProto(rec.local()),
 		State:               pb.State_STATE_CLOSED,
 		ProfileOverrides:    rec.protoOverrides(),
 		EffectiveProfile:    configToProto(cfg),
@@ -581,8 +581,8 @@ func endpointToProto(session string, rec *endpointRec, st *emulator.Status, cfg 
 		Rto:                 durationToProto(cfg.RTOInitial),
 		SynReceivedChildren: uint32(childrenSynReceived),
 	}
-	if rec.parent != "" {
-		out.Parent = endpointName(session, rec.parent)
+	if rec.parent != nil {
+		out.Parent = endpointName(session, rec.parent.id)
 	}
 	if st == nil {
 		return out

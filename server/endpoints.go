@@ -151,7 +151,7 @@ func (s *session) bindEndpoint(cmd createEndpointCmd, lim Limits) (*endpointRec,
 	if err != nil {
 		return nil, configViolation("endpoint.", err)
 	}
-	rec := &endpointRec{id: id, local: cmd.local, custom: custom}
+	rec := &endpointRec{id: id, addr: cmd.local, custom: custom}
 	s.register(rec)
 	// A bound address makes its host part of the session: its other ports
 	// answer like closed ports (RST) instead of being external.
@@ -200,7 +200,7 @@ func (s *session) listEndpoints(cmd listEndpointsCmd) (*pb.ListEndpointsResponse
 	}
 	recs := make([]*endpointRec, 0, len(s.eps))
 	for _, rec := range s.eps {
-		if rec.order >= cmd.after && (cmd.listener == "" || rec.parent == cmd.listener) {
+		if rec.order >= cmd.after && (cmd.listener == "" || rec.parentID() == cmd.listener) {
 			recs = append(recs, rec)
 		}
 	}
@@ -260,7 +260,7 @@ func (s *session) listen(cmd listenCmd, eo eventOpts) (*pb.ListenResponse, error
 	if listening, err := s.openable(rec); err != nil || listening {
 		return nil, withName(cmd.ref.String(), tcp.ErrConnectionAlreadyExists)
 	}
-	id, evs, err := s.em.Listen(rec.local, emulator.EndpointOptions{Overrides: rec.overrides(), Backlog: cmd.backlog})
+	id, evs, err := s.em.Listen(rec.local(), emulator.EndpointOptions{Overrides: rec.overrides(), Backlog: cmd.backlog})
 	s.bind(rec, id)
 	return &pb.ListenResponse{Events: s.events(evs, eo, rec)}, withName(cmd.ref.String(), err)
 }
@@ -284,7 +284,7 @@ func (s *session) connect(cmd connectCmd, eo eventOpts) (*pb.ConnectResponse, er
 		}
 		return resp, withName(cmd.ref.String(), err)
 	}
-	id, evs, err := s.em.Connect(rec.local, cmd.remote, cmd.data, emulator.EndpointOptions{Overrides: rec.overrides()})
+	id, evs, err := s.em.Connect(rec.local(), cmd.remote, cmd.data, emulator.EndpointOptions{Overrides: rec.overrides()})
 	s.bind(rec, id)
 	return &pb.ConnectResponse{Events: s.events(evs, eo, rec)}, withName(cmd.ref.String(), err)
 }

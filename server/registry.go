@@ -117,13 +117,39 @@ type session struct {
 // connection end): a field every record carries costs megabytes, so what
 // most share — the session, its profile — is not repeated in each.
 type endpointRec struct {
-	id            string
-	local, remote netip.AddrPort      // remote: children only
-	parent        string              // the listener's ID, for children
-	custom        *endpointConfig     // nil: the session's profile (most endpoints)
-	core          emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
-	order         uint64
-	forks         uint64 // children forked so far, for a listener
+	id string
+	// addr is a bound endpoint's local address, and a child's remote one:
+	// a child's local address is its listener's.
+	addr   netip.AddrPort
+	parent *endpointRec        // the listener, for a child (kept even once deleted)
+	custom *endpointConfig     // nil: the session's profile (most endpoints)
+	core   emulator.EndpointID // the emulator's endpoint; 0 before the first OPEN
+	order  uint64
+	forks  uint64 // children forked so far, for a listener
+}
+
+// local is the address rec is bound to.
+func (rec *endpointRec) local() netip.AddrPort {
+	if rec.parent != nil {
+		return rec.parent.local()
+	}
+	return rec.addr
+}
+
+// remote is a child's remote address (the zero AddrPort for others).
+func (rec *endpointRec) remote() netip.AddrPort {
+	if rec.parent != nil {
+		return rec.addr
+	}
+	return netip.AddrPort{}
+}
+
+// parentID is a child's listener's ID ("" for others).
+func (rec *endpointRec) parentID() string {
+	if rec.parent != nil {
+		return rec.parent.id
+	}
+	return ""
 }
 
 // endpointConfig is an endpoint's own profile: the session's with the
@@ -287,8 +313,8 @@ func (s *session) register(rec *endpointRec) {
 	rec.order = s.nextOrd
 	s.nextOrd++
 	s.eps[rec.id] = rec
-	if rec.parent == "" {
-		s.bound[rec.local] = rec
+	if rec.parent == nil {
+		s.bound[rec.addr] = rec
 	}
 }
 
@@ -296,8 +322,8 @@ func (s *session) register(rec *endpointRec) {
 // the log has trimmed them (retire.go).
 func (s *session) unregister(rec *endpointRec) {
 	delete(s.eps, rec.id)
-	if s.bound[rec.local] == rec {
-		delete(s.bound, rec.local)
+	if rec.parent == nil && s.bound[rec.addr] == rec {
+		delete(s.bound, rec.addr)
 	}
 	if rec.core != 0 {
 		s.retire(rec.core)
@@ -357,9 +383,9 @@ func (s *session) track(ev *emulator.Event, owner *endpointRec) {
 	for s.eps[id] != nil {
 		id += "x"
 	}
-	rec := &endpointRec{id: id, local: parent.local, parent: parent.id, custom: parent.custom}
+	rec := &endpointRec{id: id, parent: parent, custom: parent.custom}
 	if st, err := s.em.Status(ev.Endpoint); err == nil {
-		rec.remote = st.Remote
+		rec.addr = st.Remote
 	}
 	s.register(rec)
 	s.bind(rec, ev.Endpoint)
