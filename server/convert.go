@@ -567,13 +567,14 @@ func segmentEventToProto(ev *emulator.Event, src eventSource, rule, text string)
 
 // endpointToProto is GetEndpoint's view: the record, the emulator's
 // STATUS, and the configuration in effect.
-func endpointToProto(session string, rec *endpointRec, st *emulator.Status, cfg *tcp.Config, childrenSynReceived int) *pb.Endpoint {
+func (s *session) endpointToProto(rec *endpointRec, st *emulator.Status, childrenSynReceived int) *pb.Endpoint {
+	cfg, effective := s.profile(rec)
 	out := &pb.Endpoint{
-		Name:                endpointName(session, rec.id),
+		Name:                endpointName(s.id, rec.id),
 		Local:               addressToProto(rec.local()),
 		State:               pb.State_STATE_CLOSED,
 		ProfileOverrides:    rec.protoOverrides(),
-		EffectiveProfile:    configToProto(cfg),
+		EffectiveProfile:    effective,
 		SendBuffer:          &pb.SendBuffer{Capacity: cfg.SndBuf},
 		ReceiveBuffer:       &pb.ReceiveBuffer{Capacity: cfg.RcvBuf},
 		Tcb:                 &pb.Tcb{},
@@ -582,7 +583,7 @@ func endpointToProto(session string, rec *endpointRec, st *emulator.Status, cfg 
 		SynReceivedChildren: uint32(childrenSynReceived),
 	}
 	if rec.parent != nil {
-		out.Parent = endpointName(session, rec.parent.id)
+		out.Parent = endpointName(s.id, rec.parent.id)
 	}
 	if st == nil {
 		return out

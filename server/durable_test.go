@@ -397,7 +397,7 @@ func roundTripRecords(t *testing.T, h *harness, id string) (sess, fresh *session
 	}
 	for id, rec := range sess.eps {
 		got := fresh.eps[id]
-		if got == nil || *fresh.config(got) != *sess.config(rec) || got.local() != rec.local() || got.remote() != rec.remote() || got.parentID() != rec.parentID() || got.core != rec.core {
+		if got == nil || !sameProfile(fresh, got, sess, rec) || got.local() != rec.local() || got.remote() != rec.remote() || got.parentID() != rec.parentID() || got.core != rec.core {
 			t.Fatalf("endpoint %s restored as %+v, want %+v", id, got, rec)
 		}
 		if rec.core != 0 && fresh.byCore[rec.core] != got {
@@ -405,6 +405,14 @@ func roundTripRecords(t *testing.T, h *harness, id string) (sess, fresh *session
 		}
 	}
 	return sess, fresh
+}
+
+// sameProfile says whether a and b's endpoints have the same profile, and
+// show it the same.
+func sameProfile(sa *session, a *endpointRec, sb *session, b *endpointRec) bool {
+	ca, va := sa.profile(a)
+	cb, vb := sb.profile(b)
+	return *ca == *cb && proto.Equal(va, vb)
 }
 
 // A child outlives its deleted listener, whose ID a new endpoint then

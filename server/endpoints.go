@@ -124,7 +124,7 @@ func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateE
 
 // createdView is CreateEndpoint's answer: the new endpoint, not yet opened.
 func (s *session) createdView(rec *endpointRec) *pb.CreateEndpointResponse {
-	return &pb.CreateEndpointResponse{Endpoint: endpointToProto(s.id, rec, nil, s.config(rec), 0)}
+	return &pb.CreateEndpointResponse{Endpoint: s.endpointToProto(rec, nil, 0)}
 }
 
 // bindEndpoint makes the record of a new endpoint bound to cmd.local.
@@ -189,7 +189,7 @@ func (s *session) endpointView(rec *endpointRec) *pb.Endpoint {
 			}
 		}
 	}
-	return endpointToProto(s.id, rec, st, s.config(rec), synReceived)
+	return s.endpointToProto(rec, st, synReceived)
 }
 
 func (s *session) listEndpoints(cmd listEndpointsCmd) (*pb.ListEndpointsResponse, error) {

@@ -159,6 +159,7 @@ type endpointConfig struct {
 	overrides *emulator.Overrides  // nil if proto sets nothing
 	proto     *pb.ProfileOverrides // as the client gave them
 	cfg       tcp.Config
+	effective *pb.ProfileOverrides // cfg as the API shows it; shared, read-only like session.effective
 }
 
 // newEndpointConfig applies overrides to the session's profile; nil if the
@@ -173,15 +174,19 @@ func (s *session) newEndpointConfig(protoOverrides *pb.ProfileOverrides, overrid
 			return nil, err
 		}
 	}
+	c.effective = configToProto(&c.cfg)
 	return c, nil
 }
 
-// config is the profile rec's connections use.
-func (s *session) config(rec *endpointRec) *tcp.Config {
+// profile is the profile rec's connections use, and its API view. The
+// view is built once, not for each answer: CreateEndpoint's answers in a
+// Batch creating 1,000,000 endpoints built 390 MB of identical views, an
+// eighth of the garbage the collector then chased.
+func (s *session) profile(rec *endpointRec) (*tcp.Config, *pb.ProfileOverrides) {
 	if rec.custom != nil {
-		return &rec.custom.cfg
+		return &rec.custom.cfg, rec.custom.effective
 	}
-	return &s.base
+	return &s.base, s.effective
 }
 
 // overrides are rec's changes to the session's profile (nil: none).
@@ -384,8 +389,8 @@ func (s *session) track(ev *emulator.Event, owner *endpointRec) {
 		id += "x"
 	}
 	rec := &endpointRec{id: id, parent: parent, custom: parent.custom}
-	if st, err := s.em.Status(ev.Endpoint); err == nil {
-		rec.addr = st.Remote
+	if remote, err := s.em.Remote(ev.Endpoint); err == nil {
+		rec.addr = remote
 	}
 	s.register(rec)
 	s.bind(rec, ev.Endpoint)
