@@ -29,8 +29,9 @@ import (
 // The price is CPU where a large heap also churns: lifecycles run beside
 // 1,000,000 idle connections cost 42–47 µs of CPU each with the cap,
 // 22–26 µs without (emuctl bench lifecycles on the daemon bench idle --keep
-// filled), while creating the idle connections cost no more. Such a
-// daemon should raise --gc-headroom, or set it to 0. Tying the headroom
+// filled), and creating the idle connections costs a quarter more (11–13
+// s of CPU instead of 9–10). Such a daemon should raise --gc-headroom, or
+// set it to 0. Tying the headroom
 // to the GC's share of the CPU was tried and does not separate the two:
 // creating a million connections keeps the collector as busy (30–40% of
 // the CPU) as churning beside them.
@@ -45,8 +46,9 @@ import (
 const minGCPercent = 10
 
 // defaultGCHeadroom is --gc-headroom's default: 1,000,000 idle connections
-// fit in 1.35 GiB with it (emuctl bench idle), and creating them costs
-// about a fifth more CPU than with GOGC alone.
+// fit in 1.2–1.3 GiB of RSS with it (emuctl bench idle; 1.7–2.0 GiB
+// without), and the heap stays under 1.35 GiB with the disk store's mapped
+// pages beside it.
 const defaultGCHeadroom = 256 << 20
 
 // gcPercent is the GOGC percentage that lets the heap grow by at most
