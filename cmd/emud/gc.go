@@ -47,8 +47,7 @@ const minGCPercent = 10
 
 // defaultGCHeadroom is --gc-headroom's default: 1,000,000 idle connections
 // fit in 1.2–1.3 GiB of RSS with it (emuctl bench idle; 1.7–2.0 GiB
-// without), and the heap stays under 1.35 GiB with the disk store's mapped
-// pages beside it.
+// without), the disk store's mapped pages included.
 const defaultGCHeadroom = 256 << 20
 
 // gcPercent is the GOGC percentage that lets the heap grow by at most
