@@ -256,6 +256,17 @@ func (s *Session) State(id EndpointID) (tcp.State, error) {
 	return ep.State(), nil
 }
 
+// Remote is an endpoint's remote address (zero before it has one):
+// Status without building the report, for a caller that names each
+// listener's child as it is forked.
+func (s *Session) Remote(id EndpointID) (netip.AddrPort, error) {
+	ep, err := s.lookup(id)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return s.Addr(ep.Remote), nil
+}
+
 // IsOpen says whether endpoint id exists in a state other than CLOSED:
 // what State says, without building an error for an endpoint that is
 // gone, for callers that ask about many (the server, each time it

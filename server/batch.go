@@ -77,7 +77,7 @@ func (p parser) batchOperation(o *pb.BatchOperation) (string, batchStep, error) 
 			if err != nil || eo.noResult {
 				return nil, nil, err
 			}
-			return &pb.BatchResult{Result: &pb.BatchResult_CreateEndpoint{CreateEndpoint: createdView(rec)}}, nil, nil
+			return &pb.BatchResult{Result: &pb.BatchResult_CreateEndpoint{CreateEndpoint: s.createdView(rec)}}, nil, nil
 		}, err
 	case *pb.BatchOperation_DeleteEndpoint:
 		cmd, err := p.endpoint(o.DeleteEndpoint.GetName(), "")

@@ -430,6 +430,7 @@ func (eo eventOpts) rule(r tcp.Rule) (citation, text string) {
 type eventSource interface {
 	endpointLabel(emulator.EndpointID) string
 	endpointRecord(emulator.EndpointID) *endpointRec
+	sessionID() string
 	Addr(tcp.AddrID) netip.AddrPort
 	faultRuleName(emulator.FaultID) string
 }
@@ -513,10 +514,10 @@ func eventToProto(ev *emulator.Event, src eventSource, eo eventOpts) *pb.Event {
 	case emulator.KindEndpointCreated:
 		ec := &pb.EndpointCreated{}
 		if rec := src.endpointRecord(ev.Endpoint); rec != nil {
-			ec.Local = addressToProto(rec.local)
-			if rec.parent != "" {
-				ec.Remote = addressToProto(rec.remote)
-				ec.Parent = endpointName(rec.session, rec.parent)
+			ec.Local = addressToProto(rec.local())
+			if rec.parent != nil {
+				ec.Remote = addressToProto(rec.remote())
+				ec.Parent = endpointName(src.sessionID(), rec.parent.id)
 			}
 		}
 		out.Payload = &pb.Event_EndpointCreated{EndpointCreated: ec}
@@ -566,13 +567,14 @@ func segmentEventToProto(ev *emulator.Event, src eventSource, rule, text string)
 
 // endpointToProto is GetEndpoint's view: the record, the emulator's
 // STATUS, and the configuration in effect.
-func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, childrenSynReceived int) *pb.Endpoint {
+func (s *session) endpointToProto(rec *endpointRec, st *emulator.Status, childrenSynReceived int) *pb.Endpoint {
+	cfg, effective := s.profile(rec)
 	out := &pb.Endpoint{
-		Name:                endpointName(rec.session, rec.id),
-		Local:               addressToProto(rec.local),
+		Name:                endpointName(s.id, rec.id),
+		Local:               addressToProto(rec.local()),
 		State:               pb.State_STATE_CLOSED,
-		ProfileOverrides:    rec.protoOverrides,
-		EffectiveProfile:    configToProto(cfg),
+		ProfileOverrides:    rec.protoOverrides(),
+		EffectiveProfile:    effective,
 		SendBuffer:          &pb.SendBuffer{Capacity: cfg.SndBuf},
 		ReceiveBuffer:       &pb.ReceiveBuffer{Capacity: cfg.RcvBuf},
 		Tcb:                 &pb.Tcb{},
@@ -580,8 +582,8 @@ func endpointToProto(rec *endpointRec, st *emulator.Status, cfg *tcp.Config, chi
 		Rto:                 durationToProto(cfg.RTOInitial),
 		SynReceivedChildren: uint32(childrenSynReceived),
 	}
-	if rec.parent != "" {
-		out.Parent = endpointName(rec.session, rec.parent)
+	if rec.parent != nil {
+		out.Parent = endpointName(s.id, rec.parent.id)
 	}
 	if st == nil {
 		return out

@@ -151,8 +151,9 @@ func (fakeSource) endpointLabel(id emulator.EndpointID) string {
 	return map[emulator.EndpointID]string{1: "a"}[id]
 }
 func (fakeSource) endpointRecord(emulator.EndpointID) *endpointRec {
-	return &endpointRec{session: "s", id: "a", local: netip.MustParseAddrPort("10.0.0.1:1")}
+	return &endpointRec{id: "a", addr: netip.MustParseAddrPort("10.0.0.1:1")}
 }
+func (fakeSource) sessionID() string { return "s" }
 func (fakeSource) faultRuleName(id emulator.FaultID) string {
 	if id == 0 {
 		return ""

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -359,14 +360,28 @@ func TestServerRecordsRoundTrip(t *testing.T) {
 		FaultRule: &pb.FaultRule{Action: &pb.FaultRule_Drop{Drop: &pb.FaultDrop{}}, Match: &pb.FaultMatch{Flags: &pb.Flags{Syn: true}}}}))
 	must[*pb.CreateEndpointResponse](t)(h.c.CreateEndpoint(h.ctx, &pb.CreateEndpointRequest{Parent: "sessions/a", EndpointId: "tuned",
 		Endpoint: &pb.Endpoint{Local: addr("10.0.0.3", 7), ProfileOverrides: &pb.ProfileOverrides{Mss: proto.Uint32(536)}}}))
-	sess := must[*session](t)(h.srv.reg.get("a"))
+	sess, fresh := roundTripRecords(t, h, "a")
+	if len(fresh.byCore) != len(sess.byCore) { // every emulator endpoint is a live record's here
+		t.Fatalf("%d emulator endpoints named, want %d", len(fresh.byCore), len(sess.byCore))
+	}
+	if fresh.net.rules["drop-syn"] == nil || fresh.net.rules["drop-syn"].fault != sess.net.rules["drop-syn"].fault {
+		t.Fatal("fault rule not restored")
+	}
+}
+
+// roundTripRecords restores session id's records onto a fresh session and
+// checks that they encode to the same octets and that every live endpoint
+// has the same name, addresses, listener, profile and connection.
+func roundTripRecords(t *testing.T, h *harness, id string) (sess, fresh *session) {
+	t.Helper()
+	sess = must[*session](t)(h.srv.reg.get(id))
 	sess.mu.Lock()
 	b, err := sess.snapshotRecords()
 	sess.mu.Unlock()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh := newSession("a", sess.spec, sess.em, sess.lang, sess.createTime)
+	fresh = newSession(id, sess.spec, sess.em, sess.lang, sess.createTime)
 	if _, err := fresh.restoreRecords(b, h.srv.parser()); err != nil {
 		t.Fatal(err)
 	}
@@ -377,17 +392,50 @@ func TestServerRecordsRoundTrip(t *testing.T) {
 	if string(again) != string(b) {
 		t.Fatalf("records re-encode differently:\n%s\n%s", again, b)
 	}
-	if len(fresh.eps) != len(sess.eps) || len(fresh.byCore) != len(sess.byCore) || len(fresh.bound) != len(sess.bound) {
-		t.Fatalf("endpoints %d/%d/%d, want %d/%d/%d", len(fresh.eps), len(fresh.byCore), len(fresh.bound), len(sess.eps), len(sess.byCore), len(sess.bound))
+	if len(fresh.eps) != len(sess.eps) || len(fresh.bound) != len(sess.bound) {
+		t.Fatalf("endpoints %d/%d, want %d/%d", len(fresh.eps), len(fresh.bound), len(sess.eps), len(sess.bound))
 	}
 	for id, rec := range sess.eps {
 		got := fresh.eps[id]
-		if got == nil || *got.cfg != *rec.cfg || got.local != rec.local || got.parent != rec.parent || got.core != rec.core {
+		if got == nil || !sameProfile(fresh, got, sess, rec) || got.local() != rec.local() || got.remote() != rec.remote() || got.parentID() != rec.parentID() || got.core != rec.core {
 			t.Fatalf("endpoint %s restored as %+v, want %+v", id, got, rec)
 		}
+		if rec.core != 0 && fresh.byCore[rec.core] != got {
+			t.Fatalf("endpoint %s: its emulator endpoint %d names %+v", id, rec.core, fresh.byCore[rec.core])
+		}
 	}
-	if fresh.net.rules["drop-syn"] == nil || fresh.net.rules["drop-syn"].fault != sess.net.rules["drop-syn"].fault {
-		t.Fatal("fault rule not restored")
+	return sess, fresh
+}
+
+// sameProfile says whether a and b's endpoints have the same profile, and
+// show it the same.
+func sameProfile(sa *session, a *endpointRec, sb *session, b *endpointRec) bool {
+	ca, va := sa.profile(a)
+	cb, vb := sb.profile(b)
+	return *ca == *cb && proto.Equal(va, vb)
+}
+
+// A child outlives its deleted listener, whose ID a new endpoint then
+// takes: restored, the child still names the listener it was forked by
+// and keeps that listener's address.
+func TestServerRecordsRoundTripDeletedListener(t *testing.T) {
+	h := newHarness(t, Limits{})
+	story(t, h, "a")
+	must[*pb.DeleteEndpointResponse](t)(h.c.DeleteEndpoint(h.ctx, &pb.DeleteEndpointRequest{Name: "sessions/a/endpoints/server"}))
+	must[*pb.CreateEndpointResponse](t)(h.c.CreateEndpoint(h.ctx, &pb.CreateEndpointRequest{Parent: "sessions/a", EndpointId: "server",
+		Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 81)}}))
+	_, fresh := roundTripRecords(t, h, "a")
+	child := fresh.eps["server-1"]
+	if child == nil || child.parentID() != "server" || child.local() != netip.MustParseAddrPort("10.0.0.2:80") ||
+		child.remote() != netip.MustParseAddrPort("10.0.0.1:40000") {
+		t.Fatalf("server-1 restored as %+v", child)
+	}
+	if fresh.eps["server"].local() != netip.MustParseAddrPort("10.0.0.2:81") {
+		t.Fatalf("the new server restored at %v", fresh.eps["server"].local())
+	}
+	view := fresh.endpointView(child)
+	if view.GetParent() != "sessions/a/endpoints/server" || view.GetLocal().GetPort() != 80 {
+		t.Fatalf("server-1 shows parent %q, local %v", view.GetParent(), view.GetLocal())
 	}
 }
 

@@ -119,12 +119,12 @@ func (s *session) createEndpoint(cmd createEndpointCmd, lim Limits) (*pb.CreateE
 	if err != nil {
 		return nil, err
 	}
-	return createdView(rec), nil
+	return s.createdView(rec), nil
 }
 
 // createdView is CreateEndpoint's answer: the new endpoint, not yet opened.
-func createdView(rec *endpointRec) *pb.CreateEndpointResponse {
-	return &pb.CreateEndpointResponse{Endpoint: endpointToProto(rec, nil, rec.cfg, 0)}
+func (s *session) createdView(rec *endpointRec) *pb.CreateEndpointResponse {
+	return &pb.CreateEndpointResponse{Endpoint: s.endpointToProto(rec, nil, 0)}
 }
 
 // bindEndpoint makes the record of a new endpoint bound to cmd.local.
@@ -147,18 +147,11 @@ func (s *session) bindEndpoint(cmd createEndpointCmd, lim Limits) (*endpointRec,
 	if other := s.bound[cmd.local]; other != nil {
 		return nil, fmt.Errorf("%s: %v: %w (by %s)", name, cmd.local, emulator.ErrAddressInUse, endpointName(s.id, other.id))
 	}
-	cfg := &s.base
-	if cmd.overrides != nil {
-		c := s.base
-		if err := cmd.overrides.Apply(&c); err != nil {
-			return nil, configViolation("endpoint.", err)
-		}
-		cfg = &c
+	custom, err := s.newEndpointConfig(cmd.protoOverrides, cmd.overrides)
+	if err != nil {
+		return nil, configViolation("endpoint.", err)
 	}
-	rec := &endpointRec{
-		session: s.id, id: id, local: cmd.local,
-		overrides: cmd.overrides, protoOverrides: cmd.protoOverrides, cfg: cfg,
-	}
+	rec := &endpointRec{id: id, addr: cmd.local, custom: custom}
 	s.register(rec)
 	// A bound address makes its host part of the session: its other ports
 	// answer like closed ports (RST) instead of being external.
@@ -196,7 +189,7 @@ func (s *session) endpointView(rec *endpointRec) *pb.Endpoint {
 			}
 		}
 	}
-	return endpointToProto(rec, st, rec.cfg, synReceived)
+	return s.endpointToProto(rec, st, synReceived)
 }
 
 func (s *session) listEndpoints(cmd listEndpointsCmd) (*pb.ListEndpointsResponse, error) {
@@ -207,7 +200,7 @@ func (s *session) listEndpoints(cmd listEndpointsCmd) (*pb.ListEndpointsResponse
 	}
 	recs := make([]*endpointRec, 0, len(s.eps))
 	for _, rec := range s.eps {
-		if rec.order >= cmd.after && (cmd.listener == "" || rec.parent == cmd.listener) {
+		if rec.order >= cmd.after && (cmd.listener == "" || rec.parentID() == cmd.listener) {
 			recs = append(recs, rec)
 		}
 	}
@@ -267,7 +260,7 @@ func (s *session) listen(cmd listenCmd, eo eventOpts) (*pb.ListenResponse, error
 	if listening, err := s.openable(rec); err != nil || listening {
 		return nil, withName(cmd.ref.String(), tcp.ErrConnectionAlreadyExists)
 	}
-	id, evs, err := s.em.Listen(rec.local, emulator.EndpointOptions{Overrides: rec.overrides, Backlog: cmd.backlog})
+	id, evs, err := s.em.Listen(rec.local(), emulator.EndpointOptions{Overrides: rec.overrides(), Backlog: cmd.backlog})
 	s.bind(rec, id)
 	return &pb.ListenResponse{Events: s.events(evs, eo, rec)}, withName(cmd.ref.String(), err)
 }
@@ -291,7 +284,7 @@ func (s *session) connect(cmd connectCmd, eo eventOpts) (*pb.ConnectResponse, er
 		}
 		return resp, withName(cmd.ref.String(), err)
 	}
-	id, evs, err := s.em.Connect(rec.local, cmd.remote, cmd.data, emulator.EndpointOptions{Overrides: rec.overrides})
+	id, evs, err := s.em.Connect(rec.local(), cmd.remote, cmd.data, emulator.EndpointOptions{Overrides: rec.overrides()})
 	s.bind(rec, id)
 	return &pb.ConnectResponse{Events: s.events(evs, eo, rec)}, withName(cmd.ref.String(), err)
 }

@@ -113,17 +113,17 @@ func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
 		var flags byte
 		if r.created {
 			flags |= nameCreated
-			if rec.parent != "" {
+			if rec.parent != nil {
 				flags |= nameChild
 			}
 		}
 		b = append(b, flags)
 		if flags&nameCreated != 0 {
-			b = appendAddr(b, rec.local)
+			b = appendAddr(b, rec.local())
 		}
 		if flags&nameChild != 0 {
-			b = appendAddr(b, rec.remote)
-			b = appendStr(b, rec.parent)
+			b = appendAddr(b, rec.addr)
+			b = appendStr(b, rec.parent.id)
 		}
 	}
 	return b
@@ -189,5 +189,8 @@ func (h storedSource) endpointRecord(id emulator.EndpointID) *endpointRec {
 	if !ok || !n.created {
 		return h.session.endpointRecord(id)
 	}
-	return &endpointRec{session: h.session.id, id: n.id, local: n.local, remote: n.remote, parent: n.parent}
+	if n.parent == "" {
+		return &endpointRec{id: n.id, addr: n.local}
+	}
+	return &endpointRec{id: n.id, addr: n.remote, parent: &endpointRec{id: n.parent, addr: n.local}}
 }

@@ -94,10 +94,10 @@ func (s *session) snapshotRecords() ([]byte, error) {
 		}
 		seen[rec] = true
 		slices.Sort(cores[rec])
-		e := endpointSnap{ID: rec.id, Local: rec.local, Remote: rec.remote, Parent: rec.parent,
+		e := endpointSnap{ID: rec.id, Local: rec.local(), Remote: rec.remote(), Parent: rec.parentID(),
 			Core: uint32(rec.core), Cores: cores[rec], Order: rec.order, Forks: rec.forks, Live: live}
-		if rec.protoOverrides != nil {
-			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(rec.protoOverrides)
+		if po := rec.protoOverrides(); po != nil {
+			b, err := proto.MarshalOptions{Deterministic: true}.Marshal(po)
 			if err != nil {
 				return err
 			}
@@ -227,6 +227,12 @@ func sortRecords(r *recordsSnapshot) {
 	}
 }
 
+// listenerKey finds a child's listener among restored records.
+type listenerKey struct {
+	id    string
+	local netip.AddrPort
+}
+
 // restoreRecords rebuilds a session's records from a snapshot onto s,
 // whose emulator is already restored; the claims of the peers attached
 // then are returned, numbered, for recovery to release.
@@ -245,31 +251,40 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 	}
 	r.Endpoints = eps
 	s.nextOrd, s.net.nextRule, s.nextPeer = r.NextOrd, r.NextRule, r.NextPeer
+	// A child points at its listener's record. Records come in creation
+	// order, listeners before their children; a listener deleted before
+	// the snapshot is not in it, and its children get a record of its ID
+	// and address only, which is all they show of it.
+	listeners := make(map[listenerKey]*endpointRec)
 	for _, e := range r.Endpoints {
-		rec := &endpointRec{session: s.id, id: e.ID, local: e.Local, remote: e.Remote, parent: e.Parent,
-			core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks, cfg: &s.base}
+		rec := &endpointRec{id: e.ID, addr: e.Local, core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks}
+		if e.Parent != "" {
+			k := listenerKey{e.Parent, e.Local}
+			if rec.parent = listeners[k]; rec.parent == nil {
+				rec.parent = &endpointRec{id: e.Parent, addr: e.Local}
+				listeners[k] = rec.parent
+			}
+			rec.addr = e.Remote
+		}
+		listeners[listenerKey{rec.id, e.Local}] = rec
 		if e.Overrides != nil {
-			rec.protoOverrides = &pb.ProfileOverrides{}
-			if err := proto.Unmarshal(e.Overrides, rec.protoOverrides); err != nil {
+			po := &pb.ProfileOverrides{}
+			if err := proto.Unmarshal(e.Overrides, po); err != nil {
 				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
 			var v violations
-			rec.overrides = overridesFromProto(rec.protoOverrides, "overrides", &v)
+			ovr := overridesFromProto(po, "overrides", &v)
 			if err := v.err(); err != nil {
 				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
-			if rec.overrides != nil {
-				c := s.base
-				if err := rec.overrides.Apply(&c); err != nil {
-					return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
-				}
-				rec.cfg = &c
+			if rec.custom, err = s.newEndpointConfig(po, ovr); err != nil {
+				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
 		}
 		if e.Live {
 			s.eps[rec.id] = rec
-			if rec.parent == "" {
-				s.bound[rec.local] = rec
+			if rec.parent == nil {
+				s.bound[rec.addr] = rec
 			}
 		}
 		for _, id := range e.Cores {

@@ -67,9 +67,11 @@ var DefaultLimits = Limits{
 	MaxAdvanceSteps:        1000000,
 	MaxBatchOperations:     100000,
 	MaxEventsPerMessage:    4096,
-	// 131,072 events (about 10 MiB) a session: a daemon holds thousands of
-	// sessions, and a watcher further behind than this is told so with
-	// OUT_OF_RANGE rather than the daemon holding every event in memory.
+	// 131,072 events a session: the log keeps between one and two such
+	// windows (8 to 16 MiB of 64-octet events, emulator/log.go), and a
+	// watcher further behind than this is told so with OUT_OF_RANGE rather
+	// than the daemon holding every event in memory. emud's disk store
+	// keeps a smaller window (its journal serves older reads).
 	MaxLogEvents: 1 << 17,
 	// 131,072 events: at most ~43 MiB of response with Korean explanations
 	// (~330 octets an event), under the 64 MiB send limit; emuctl bench's

@@ -52,6 +52,7 @@ type options struct {
 	limits          server.Limits
 	showVersion     bool
 	pprof           string
+	gcHeadroom      byteSize
 	store           storeOptions
 }
 
@@ -87,6 +88,11 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 		"every event and serves older reads), %d with --store memory (older events are gone)", diskLogEvents, d.MaxLogEvents))
 	fs.IntVar(&o.limits.MaxEventsPerCall, "max-call-events", d.MaxEventsPerCall, "events one Advance or Batch may cause (an advance stops early there)")
 	storeFlags(fs, &o.store)
+	o.gcHeadroom = defaultGCHeadroom
+	fs.Var(&o.gcHeadroom, "gc-headroom", "how far the heap may grow past its live data before the garbage collector runs: GOGC's percentage of it, "+
+		"but at most this `size` (e.g. 256MiB, 1GiB; 0: GOGC alone), so that a large, long-lived heap — many idle connections — is not doubled. "+
+		"A daemon whose heap is large and also churns (lifecycles beside a million idle connections) collects more often: raise it to trade memory back for CPU. "+
+		"GOMEMLIMIT still applies as usual")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this loopback host:port (hidden: for profiling emud)")
 	fs.Usage = func() {
@@ -207,6 +213,7 @@ func listen(addr string) (net.Listener, error) {
 }
 
 func serve(o options, log zerolog.Logger) error {
+	defer startGCTuner(uint64(o.gcHeadroom), nil)()
 	lis, err := listen(o.listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", o.listen, err)
