@@ -16,7 +16,7 @@ import (
 // Go collects when the heap has grown past its live data by GOGC percent
 // (100: the heap may double). That suits a heap that churns, but emud's
 // heap is mostly its sessions' state, which lives as long as they do: a
-// daemon holding 1,000,000 idle connections (about 800 MB live) let its
+// daemon holding 1,000,000 idle endpoints (about 800 MB live) let its
 // heap grow to 1.7 GB before collecting, and the operating system saw the
 // garbage as the daemon's size. So emud caps the headroom in bytes as
 // well: after each collection it sets the percentage that gives
@@ -27,7 +27,7 @@ import (
 // live data plus at most the cap.
 //
 // The price is CPU where a large heap also churns: lifecycles run beside
-// 1,000,000 idle connections cost 42–47 µs of CPU each with the cap,
+// 1,000,000 idle endpoints cost 42–47 µs of CPU each with the cap,
 // 22–26 µs without (emuctl bench lifecycles on the daemon bench idle --keep
 // filled), and creating the idle connections costs a quarter more (11–13
 // s of CPU instead of 9–10). Such a daemon should raise --gc-headroom, or
@@ -45,7 +45,7 @@ import (
 // larger than 10× the cap grows by a tenth of its live data.
 const minGCPercent = 10
 
-// defaultGCHeadroom is --gc-headroom's default: 1,000,000 idle connections
+// defaultGCHeadroom is --gc-headroom's default: 1,000,000 idle endpoints
 // fit in 1.2–1.3 GiB of RSS with it (emuctl bench idle; 1.7–2.0 GiB
 // without), the disk store's mapped pages included.
 const defaultGCHeadroom = 256 << 20

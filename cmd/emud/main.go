@@ -91,7 +91,7 @@ func flags(o *options, stderr io.Writer) *flag.FlagSet {
 	o.gcHeadroom = defaultGCHeadroom
 	fs.Var(&o.gcHeadroom, "gc-headroom", "how far the heap may grow past its live data before the garbage collector runs: GOGC's percentage of it, "+
 		"but at most this `size` (e.g. 256MiB, 1GiB; 0: GOGC alone), so that a large, long-lived heap — many idle connections — is not doubled. "+
-		"A daemon whose heap is large and also churns (lifecycles beside a million idle connections) collects more often: raise it to trade memory back for CPU. "+
+		"A daemon whose heap is large and also churns (lifecycles beside a million idle endpoints) collects more often: raise it to trade memory back for CPU. "+
 		"GOMEMLIMIT still applies as usual")
 	fs.BoolVar(&o.showVersion, "version", false, "print the version and exit")
 	fs.StringVar(&o.pprof, "pprof", "", "serve net/http/pprof on this loopback host:port (hidden: for profiling emud)")
