@@ -83,20 +83,13 @@ func (e *Endpoint) sendACK(rule Rule, s Sink) {
 	e.send(seg, rule, s)
 }
 
-// send hands seg to the sink through e.Scratch rather than through a
-// pointer to seg itself: a pointer passed to an interface method escapes,
-// and every segment would cost a heap allocation. A segment built by
-// outgoing is there already.
+// send hands the sink a segment built by outgoing, in e.Scratch: a
+// pointer to a segment built anywhere else — on the stack — would escape
+// through the interface method, and every segment would cost a heap
+// allocation. Small enough to be inlined where segments are sent.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
-	out := e.Scratch
-	if out == nil {
-		out = new(Segment)
-	}
-	if seg != out {
-		*out = *seg
-	}
-	s.Sent(e, out, rule)
-	out.Payload = nil // the sink copied what it keeps; hold no buffer
+	s.Sent(e, seg, rule)
+	seg.Payload = nil // the sink copied what it keeps; hold no buffer
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
@@ -209,17 +202,17 @@ func (e *Endpoint) usableWindow() int {
 func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	switch {
 	case e.state == SynSent:
-		seg := e.header(e.iss, SYN)
+		seg := e.outgoing(e.iss, SYN)
 		seg.Options = e.synOptions()
-		e.send(&seg, rule, s)
+		e.send(seg, rule, s)
 		return
 	case !e.synAcked():
 		// SYN-RECEIVED, or FIN-WAIT-1 entered from it by a CLOSE before
 		// the SYN-ACK was acknowledged: the SYN-ACK goes first.
-		seg := e.header(e.iss, SYN|ACK)
+		seg := e.outgoing(e.iss, SYN|ACK)
 		seg.Options = e.synOptions()
 		e.ackSent(s)
-		e.send(&seg, rule, s)
+		e.send(seg, rule, s)
 		return
 	}
 	sent := e.sentData()
@@ -234,8 +227,8 @@ func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	if n == 0 && flags&FIN == 0 {
 		return
 	}
-	seg := e.header(e.sndUna, flags)
+	seg := e.outgoing(e.sndUna, flags)
 	seg.Payload = e.sndBuf[:n:n]
 	e.ackSent(s)
-	e.send(&seg, rule, s)
+	e.send(seg, rule, s)
 }

@@ -103,10 +103,10 @@ func (e *Endpoint) Receive(now time.Duration, buf []byte, s Sink) (n int, eof bo
 // be worth announcing (RFC 9293 §3.8.6.2.2).
 func (e *Endpoint) maybeWindowUpdate(s Sink) {
 	before := e.rcvAdv
-	seg := e.header(e.sndNxt, ACK) // advertise() moves rcvAdv if the step is large enough
+	seg := e.outgoing(e.sndNxt, ACK) // advertise() moves rcvAdv if the step is large enough
 	if e.rcvAdv != before {
 		e.ackSent(s)
-		e.send(&seg, RuleReceiveWindowUpdate, s)
+		e.send(seg, RuleReceiveWindowUpdate, s)
 	}
 }
 
