@@ -131,10 +131,7 @@ func (e *Endpoint) finPending() bool {
 // FIN segment and send it"). The emulator does not delay small segments
 // (no Nagle): it behaves as TCP_NODELAY.
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
-	// Most arrivals' case, answered first: nothing queued, and armPersist's
-	// own test (spelled out: a call would not fit armPersist's inlining)
-	// says it has nothing to do.
-	if len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0 {
+	if e.quiet() {
 		return
 	}
 	if !e.canSendData() {
@@ -171,6 +168,14 @@ func (e *Endpoint) transmit(now time.Duration, s Sink) {
 		e.restartRetransmitTimer(now, false, s)
 	}
 	e.armPersist(now, s)
+}
+
+// quiet reports that transmit has nothing to do, most arrivals' case:
+// nothing is queued, and armPersist's own test (spelled out: a call would
+// not fit armPersist's inlining) says it has nothing to do. An arrival
+// asks before it calls transmit, and saves the call.
+func (e *Endpoint) quiet() bool {
+	return len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0
 }
 
 // sendNew sends a segment of new data (and maybe our FIN) at SND.NXT and
