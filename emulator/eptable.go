@@ -22,7 +22,7 @@ type epTable struct {
 	// order they closed, page after page, behind the pages calls use.
 	old    *epPage
 	oldKey uint32
-	free             []*epPage // emptied pages kept for reuse
+	free   []*epPage // emptied pages kept for reuse
 }
 
 const (
