@@ -150,8 +150,8 @@ func (q *schedule) push(it *item, now time.Duration) {
 
 // fewTakes reports whether few is where the next item goes: push's
 // common case. The paths every segment and timer takes (deliverTo,
-// TimerArmed) ask it themselves and insert into few without a call to
-// push, which is too large to be inlined.
+// TimerArmed) ask it themselves and insert into few, or call pushMore,
+// without a call to push, which is too large to be inlined.
 func (q *schedule) fewTakes() bool {
 	return q.few.n < maxFew && len(q.heap) == 0 && q.nlanes == 0
 }

@@ -53,7 +53,7 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	if q := &s.queue; q.fewTakes() {
 		q.few.insert(&it)
 	} else {
-		q.push(&it, s.now)
+		q.pushMore(&it, s.now)
 	}
 	s.order++
 }

@@ -65,7 +65,7 @@ func (k *sessionSink) TimerArmed(ep *tcp.Endpoint, t tcp.Timer, at time.Duration
 	if q := &s.queue; q.fewTakes() {
 		q.few.insert(&it)
 	} else {
-		q.push(&it, s.now)
+		q.pushMore(&it, s.now)
 	}
 	s.order++
 }
