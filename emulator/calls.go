@@ -87,9 +87,9 @@ func (s *Session) ephemeral(ip netip.Addr, remote netip.AddrPort) netip.AddrPort
 // userEndpoint finds an endpoint for a user call; a listener's child the
 // user touches counts as accepted.
 func (s *Session) userEndpoint(id EndpointID) (*endpoint, error) {
-	ep, err := s.lookup(id)
-	if err != nil {
-		return nil, err
+	ep := s.eps.get(id) // lookup, spelled out: every call comes here
+	if ep == nil {
+		return nil, s.lookupError(id)
 	}
 	if !ep.accepted {
 		s.markAccepted(ep)

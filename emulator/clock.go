@@ -139,14 +139,21 @@ func (l *lane) pop() item {
 	return it
 }
 
-// push schedules an item; now is the clock at scheduling time. The test
-// for few's case is all of it that is inlined: it is the common one.
+// push schedules an item; now is the clock at scheduling time.
 func (q *schedule) push(it *item, now time.Duration) {
-	if q.few.n < maxFew && len(q.heap) == 0 && q.nlanes == 0 {
+	if q.fewTakes() {
 		q.few.insert(it)
 		return
 	}
 	q.pushMore(it, now)
+}
+
+// fewTakes reports whether few is where the next item goes: push's
+// common case. The paths every segment and timer takes (deliverTo,
+// TimerArmed) ask it themselves and insert into few, or call pushMore,
+// without a call to push, which is too large to be inlined.
+func (q *schedule) fewTakes() bool {
+	return q.few.n < maxFew && len(q.heap) == 0 && q.nlanes == 0
 }
 
 // pushMore is push when few cannot take the item.

@@ -18,7 +18,11 @@ type epTable struct {
 	// the other's page at hand.
 	last, prev       *epPage
 	lastKey, prevKey uint32
-	free             []*epPage // emptied pages kept for reuse
+	// old is the page remove used last: recycling takes endpoints in the
+	// order they closed, page after page, behind the pages calls use.
+	old    *epPage
+	oldKey uint32
+	free   []*epPage // emptied pages kept for reuse
 }
 
 const (
@@ -86,10 +90,24 @@ func (t *epTable) put(id EndpointID, ep *endpoint) {
 	*slot = ep
 }
 
-// remove forgets id and returns the record it had, or nil.
+// remove forgets id and returns the record it had, or nil. The endpoint
+// removed is most often one recycled long after it closed (KeepClosed
+// closings later), on a page no call is using: its page is cached as old,
+// without displacing the pages the next calls need.
 func (t *epTable) remove(id EndpointID) *endpoint {
 	key := uint32(id) >> epPageBits
-	p := t.page(key)
+	var p *epPage
+	switch {
+	case t.last != nil && t.lastKey == key:
+		p = t.last
+	case t.prev != nil && t.prevKey == key:
+		p = t.prev
+	case t.old != nil && t.oldKey == key:
+		p = t.old
+	default:
+		p = t.pages[key]
+		t.old, t.oldKey = p, key
+	}
 	if p == nil {
 		return nil
 	}
@@ -108,6 +126,9 @@ func (t *epTable) remove(id EndpointID) *endpoint {
 		}
 		if t.prev == p {
 			t.prev = nil
+		}
+		if t.old == p {
+			t.old = nil
 		}
 		if len(t.free) < epFreeMax {
 			t.free = append(t.free, p)

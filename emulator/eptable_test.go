@@ -64,3 +64,30 @@ func TestEPTableMatchesAMap(t *testing.T) {
 		t.Errorf("%d pages for %d endpoints: emptied pages were kept", len(tab.pages), len(want))
 	}
 }
+
+// TestEPTableRemoveAfterPageReuse removes an ID again after its page was
+// emptied and handed to newer IDs: the page cached for removals must not
+// answer for its old key any more.
+func TestEPTableRemoveAfterPageReuse(t *testing.T) {
+	tab := newEPTable()
+	recs := make([]endpoint, 4*epPageSize)
+	for i := range 3 * epPageSize {
+		tab.put(EndpointID(i), &recs[i]) // pages 0, 1 and 2; 1 and 2 cached
+	}
+	for i := range epPageSize { // page 0 goes, as recycling takes it
+		if tab.remove(EndpointID(i)) != &recs[i] {
+			t.Fatalf("remove(%d) missed", i)
+		}
+	}
+	// Page 0's record is free: page 3 takes it over.
+	for i := 3 * epPageSize; i < 4*epPageSize; i++ {
+		tab.put(EndpointID(i), &recs[i])
+	}
+	tab.get(EndpointID(epPageSize)) // pages 1 and 3 cached
+	if got := tab.remove(EndpointID(3)); got != nil {
+		t.Fatalf("remove(3) after its page was reused gave %p, want nil", got)
+	}
+	if got := tab.get(EndpointID(3*epPageSize + 3)); got != &recs[3*epPageSize+3] {
+		t.Fatalf("get(%d) = %p, want %p: a stale remove took it", 3*epPageSize+3, got, &recs[3*epPageSize+3])
+	}
+}

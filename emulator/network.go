@@ -50,7 +50,11 @@ func (s *Session) deliverTo(seg *tcp.Segment, at time.Duration, dst *endpoint) {
 	if dst != nil {
 		it.ep = &dst.Endpoint
 	}
-	s.queue.push(&it, s.now)
+	if q := &s.queue; q.fewTakes() {
+		q.few.insert(&it)
+	} else {
+		q.pushMore(&it, s.now)
+	}
 	s.order++
 }
 

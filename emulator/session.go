@@ -300,16 +300,21 @@ func (s *Session) endpointConfig(o EndpointOptions) (*tcp.Config, error) {
 	return &c, nil
 }
 
+// lookup finds an endpoint for a call.
 func (s *Session) lookup(id EndpointID) (*endpoint, error) {
-	ep := s.eps.get(id)
-	if ep == nil {
-		if id > 0 && id < s.nextID {
-			// The TCB was deleted and its record recycled: the RFC's answer.
-			return nil, fmt.Errorf("endpoint %d: %w", id, tcp.ErrConnectionDoesNotExist)
-		}
-		return nil, fmt.Errorf("endpoint %d: %w", id, ErrNoEndpoint)
+	if ep := s.eps.get(id); ep != nil {
+		return ep, nil
 	}
-	return ep, nil
+	return nil, s.lookupError(id)
+}
+
+// lookupError says why lookup found no endpoint under id.
+func (s *Session) lookupError(id EndpointID) error {
+	if id > 0 && id < s.nextID {
+		// The TCB was deleted and its record recycled: the RFC's answer.
+		return fmt.Errorf("endpoint %d: %w", id, tcp.ErrConnectionDoesNotExist)
+	}
+	return fmt.Errorf("endpoint %d: %w", id, ErrNoEndpoint)
 }
 
 // Listen creates a listener on local (a passive OPEN, RFC 9293 §3.10.1).

@@ -61,7 +61,12 @@ func (k *sessionSink) TimerArmed(ep *tcp.Endpoint, t tcp.Timer, at time.Duration
 	s := k.s()
 	ev := s.event(EndpointID(ep.ID), KindTimerArmed)
 	ev.Timer, ev.Value = t, int64(at)
-	s.queue.push(&item{at: at, order: s.order, ep: ep, arg: ep.TimerGen(t), kind: itemTimer, timer: t}, s.now)
+	it := item{at: at, order: s.order, ep: ep, arg: ep.TimerGen(t), kind: itemTimer, timer: t}
+	if q := &s.queue; q.fewTakes() {
+		q.few.insert(&it)
+	} else {
+		q.pushMore(&it, s.now)
+	}
 	s.order++
 }
 

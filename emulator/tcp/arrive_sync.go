@@ -302,7 +302,9 @@ func (e *Endpoint) challengeACK(now time.Duration, seg *Segment, rule Rule, s Si
 // the ACK), else the ACK itself — at once, or after the profile's delayed-ACK
 // interval when nothing forces it (RFC 9293 §3.8.6.3).
 func (e *Endpoint) finishArrival(now time.Duration, rule Rule, immediate bool, s Sink) {
-	e.transmit(now, s)
+	if !e.quiet() {
+		e.transmit(now, s)
+	}
 	if e.flags&flagAckOwed == 0 {
 		return
 	}

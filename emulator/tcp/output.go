@@ -83,20 +83,13 @@ func (e *Endpoint) sendACK(rule Rule, s Sink) {
 	e.send(seg, rule, s)
 }
 
-// send hands seg to the sink through e.Scratch rather than through a
-// pointer to seg itself: a pointer passed to an interface method escapes,
-// and every segment would cost a heap allocation. A segment built by
-// outgoing is there already.
+// send hands the sink a segment built by outgoing, in e.Scratch: a
+// pointer to a segment built anywhere else — on the stack — would escape
+// through the interface method, and every segment would cost a heap
+// allocation. Small enough to be inlined where segments are sent.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
-	out := e.Scratch
-	if out == nil {
-		out = new(Segment)
-	}
-	if seg != out {
-		*out = *seg
-	}
-	s.Sent(e, out, rule)
-	out.Payload = nil // the sink copied what it keeps; hold no buffer
+	s.Sent(e, seg, rule)
+	seg.Payload = nil // the sink copied what it keeps; hold no buffer
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
@@ -138,10 +131,7 @@ func (e *Endpoint) finPending() bool {
 // FIN segment and send it"). The emulator does not delay small segments
 // (no Nagle): it behaves as TCP_NODELAY.
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
-	// Most arrivals' case, answered first: nothing queued, and armPersist's
-	// own test (spelled out: a call would not fit armPersist's inlining)
-	// says it has nothing to do.
-	if len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0 {
+	if e.quiet() {
 		return
 	}
 	if !e.canSendData() {
@@ -180,6 +170,14 @@ func (e *Endpoint) transmit(now time.Duration, s Sink) {
 	e.armPersist(now, s)
 }
 
+// quiet reports that transmit has nothing to do, most arrivals' case:
+// nothing is queued, and armPersist's own test (spelled out: a call would
+// not fit armPersist's inlining) says it has nothing to do. An arrival
+// asks before it calls transmit, and saves the call.
+func (e *Endpoint) quiet() bool {
+	return len(e.sndBuf) == 0 && e.flags&flagCloseQueued == 0 && e.sndWnd != 0 && e.armed&(1<<TimerPersist)|e.probes|e.persistBackoff == 0
+}
+
 // sendNew sends a segment of new data (and maybe our FIN) at SND.NXT and
 // advances SND.NXT over it; the segment carries the ACK that may be owed.
 func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
@@ -209,17 +207,17 @@ func (e *Endpoint) usableWindow() int {
 func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	switch {
 	case e.state == SynSent:
-		seg := e.header(e.iss, SYN)
+		seg := e.outgoing(e.iss, SYN)
 		seg.Options = e.synOptions()
-		e.send(&seg, rule, s)
+		e.send(seg, rule, s)
 		return
 	case !e.synAcked():
 		// SYN-RECEIVED, or FIN-WAIT-1 entered from it by a CLOSE before
 		// the SYN-ACK was acknowledged: the SYN-ACK goes first.
-		seg := e.header(e.iss, SYN|ACK)
+		seg := e.outgoing(e.iss, SYN|ACK)
 		seg.Options = e.synOptions()
 		e.ackSent(s)
-		e.send(&seg, rule, s)
+		e.send(seg, rule, s)
 		return
 	}
 	sent := e.sentData()
@@ -234,8 +232,8 @@ func (e *Endpoint) retransmitFirst(rule Rule, s Sink) {
 	if n == 0 && flags&FIN == 0 {
 		return
 	}
-	seg := e.header(e.sndUna, flags)
+	seg := e.outgoing(e.sndUna, flags)
 	seg.Payload = e.sndBuf[:n:n]
 	e.ackSent(s)
-	e.send(&seg, rule, s)
+	e.send(seg, rule, s)
 }

@@ -103,10 +103,12 @@ func (e *Endpoint) Receive(now time.Duration, buf []byte, s Sink) (n int, eof bo
 // be worth announcing (RFC 9293 §3.8.6.2.2).
 func (e *Endpoint) maybeWindowUpdate(s Sink) {
 	before := e.rcvAdv
-	seg := e.header(e.sndNxt, ACK) // advertise() moves rcvAdv if the step is large enough
+	e.advertise() // moves rcvAdv if the step is large enough
 	if e.rcvAdv != before {
+		// The segment's advertise leaves rcvAdv where it is now.
+		seg := e.outgoing(e.sndNxt, ACK)
 		e.ackSent(s)
-		e.send(&seg, RuleReceiveWindowUpdate, s)
+		e.send(seg, RuleReceiveWindowUpdate, s)
 	}
 }
 
