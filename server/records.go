@@ -233,6 +233,32 @@ type listenerKey struct {
 	local netip.AddrPort
 }
 
+// restoreConfig is the profile of a record whose overrides encode as b:
+// the one an earlier record with the same overrides has, if any. Forked
+// children share their listener's (track), and so do restored ones:
+// building a profile and its view for each would cost a restarted daemon
+// about 1.5 kB per child of a listener with overrides.
+func (s *session) restoreConfig(b []byte, seen map[string]*endpointConfig) (*endpointConfig, error) {
+	if c, ok := seen[string(b)]; ok {
+		return c, nil
+	}
+	po := &pb.ProfileOverrides{}
+	if err := proto.Unmarshal(b, po); err != nil {
+		return nil, err
+	}
+	var v violations
+	ovr := overridesFromProto(po, "overrides", &v)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	c, err := s.newEndpointConfig(po, ovr)
+	if err != nil {
+		return nil, err
+	}
+	seen[string(b)] = c
+	return c, nil
+}
+
 // restoreRecords rebuilds a session's records from a snapshot onto s,
 // whose emulator is already restored; the claims of the peers attached
 // then are returned, numbered, for recovery to release.
@@ -256,6 +282,7 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 	// the snapshot is not in it, and its children get a record of its ID
 	// and address only, which is all they show of it.
 	listeners := make(map[listenerKey]*endpointRec)
+	configs := make(map[string]*endpointConfig) // by the overrides' octets
 	for _, e := range r.Endpoints {
 		rec := &endpointRec{id: e.ID, addr: e.Local, core: emulator.EndpointID(e.Core), order: e.Order, forks: e.Forks}
 		if e.Parent != "" {
@@ -268,16 +295,7 @@ func (s *session) restoreRecords(b []byte, p parser) (map[uint64]*peer, error) {
 		}
 		listeners[listenerKey{rec.id, e.Local}] = rec
 		if e.Overrides != nil {
-			po := &pb.ProfileOverrides{}
-			if err := proto.Unmarshal(e.Overrides, po); err != nil {
-				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
-			}
-			var v violations
-			ovr := overridesFromProto(po, "overrides", &v)
-			if err := v.err(); err != nil {
-				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
-			}
-			if rec.custom, err = s.newEndpointConfig(po, ovr); err != nil {
+			if rec.custom, err = s.restoreConfig(e.Overrides, configs); err != nil {
 				return nil, fmt.Errorf("endpoint %s: %w", e.ID, err)
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -57,7 +58,14 @@ func gcPercent(live, headroom uint64, base int) int {
 	if live == 0 || headroom == 0 {
 		return base
 	}
-	p := headroom * 100 / live
+	// headroom×100 overflows 64 bits past 167 PiB (a headroom meant as
+	// "no cap"): divide the 128-bit product, whose quotient, if it does
+	// not fit either, is above any base.
+	hi, lo := bits.Mul64(headroom, 100)
+	if hi >= live {
+		return base
+	}
+	p, _ := bits.Div64(hi, lo, live)
 	if p >= uint64(base) {
 		return base
 	}

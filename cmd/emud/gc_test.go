@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"testing"
@@ -21,6 +22,9 @@ func TestGCPercent(t *testing.T) {
 		{"GOGC below minGCPercent is kept", 100 << 30, 256 * mib, 5, 5},
 		{"no headroom cap", 800 * mib, 0, 100, 100},
 		{"nothing measured yet", 0, 256 * mib, 100, 100},
+		// headroom×100 would wrap around to 84 bytes: still no cap.
+		{"a headroom past what ×100 holds", 800 * mib, math.MaxUint64/100 + 1, 100, 100},
+		{"the largest headroom", 800 * mib, math.MaxUint64, 100, 100},
 	} {
 		if got := gcPercent(c.live, c.headroom, c.base); got != c.want {
 			t.Errorf("%s: gcPercent(%d, %d, %d) = %d, want %d", c.name, c.live, c.headroom, c.base, got, c.want)
