@@ -17,14 +17,24 @@ import (
 // The stored form of events. The emulator's Event holds codes and numbers
 // only, so it is stored exactly and rendered to the API on reading, like
 // a live one. Each event is first laid out as a fixed 55-octet record
-// (little-endian; the seq is implied by its place), then XORed with the
-// previous event's record: consecutive events share their time, endpoint,
-// addresses and most of their segment header, so most octets become zero.
-// What is written is a byte saying which of the record's seven 8-octet
-// groups are not all zero, for each such group a byte saying which of its
-// octets are not zero, and those octets: about 15 octets an event instead
-// of 55, which is most of what persisting costs (it is written twice: the
-// journal, then the database).
+// (little-endian; the seq is implied by its place), then XORed with a
+// prediction of it, so that most octets become zero. The prediction is
+// the last event of the same kind whose endpoint ID has the same low bit
+// (a connection's two ends usually have neighbouring IDs, and their
+// events alternate): a segment sent is most like the previous segment
+// that end sent, a timer armed like the previous timer armed — far
+// closer than the previous event, which is often of another kind. Only
+// the time (the first group) is predicted by the previous event, which
+// mostly shares it.
+//
+// What is written for an event: a head octet, the event's kind (below
+// 128) with the endpoint ID's low bit as its top bit, which picks the
+// prediction; a byte saying which of the record's seven 8-octet groups
+// differ from the prediction; for each such group a byte saying which of
+// its octets do; and those octets XORed. About 8.5 octets an event on
+// connection lifecycles (16.75 when the previous event was the
+// prediction), which is most of what persisting costs: it is written
+// twice, the journal, then the database.
 const eventSize = 55
 
 // eventRecord is the fixed layout, padded to seven whole groups.
@@ -65,6 +75,17 @@ func (r *eventRecord) event(seq uint64) emulator.Event {
 	}
 }
 
+// predictions are the records an event is XORed with, one per head
+// octet's kind (mod 32) and endpoint bit; the encoder and the decoder
+// update them alike.
+type predictions [64]eventRecord
+
+// headOf is an event's head octet: its kind and its endpoint's low bit.
+func headOf(e *emulator.Event) byte { return byte(e.Kind)&0x7f | byte(e.Endpoint&1)<<7 }
+
+// slotOf is the prediction a head octet picks.
+func slotOf(h byte) int { return int(h&31) | int(h>>7)<<5 }
+
 // encodeEvents appends evs, in the stored form, to b. It is on every
 // journaled call's path, so it makes room for an event's worst case at
 // once and writes by index, and finds a group's non-zero octets with bit
@@ -72,21 +93,32 @@ func (r *eventRecord) event(seq uint64) emulator.Event {
 // tests is the plain form it must match octet for octet).
 func encodeEvents(evs []emulator.Event, b []byte) []byte {
 	le := binary.LittleEndian
-	const worst = 1 + 7*9 // the groups byte, and each group's bits byte and octets
+	const worst = 2 + 7*9 // the head and groups bytes, and each group's bits byte and octets
 	n := len(b)
 	b = b[:cap(b)]
-	var prev, cur eventRecord
+	var (
+		pred      predictions
+		cur, last eventRecord
+	)
 	for i := range evs {
 		if len(b)-n < worst {
 			b = slices.Grow(b[:n], worst)
 			b = b[:cap(b)]
 		}
 		cur.put(&evs[i])
-		mark := n
-		n++
+		h := headOf(&evs[i])
+		p := &pred[slotOf(h)]
+		b[n] = h
+		mark := n + 1
+		n += 2
 		var groups byte
 		for g := range 7 {
-			x := le.Uint64(cur[g*8:]) ^ le.Uint64(prev[g*8:])
+			var x uint64
+			if g == 0 {
+				x = le.Uint64(cur[:]) ^ le.Uint64(last[:])
+			} else {
+				x = le.Uint64(cur[g*8:]) ^ le.Uint64(p[g*8:])
+			}
 			if x == 0 {
 				continue
 			}
@@ -100,7 +132,7 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 			}
 		}
 		b[mark] = groups
-		prev = cur
+		*p, last = cur, cur
 	}
 	return b[:n]
 }
@@ -129,13 +161,20 @@ func decodeEvents(b []byte, first uint64, count uint32, from uint64, n int, out 
 // decodeChunk is decodeEvents that also reads the dictionary into names
 // (unless nil).
 func decodeChunk(b []byte, first uint64, count uint32, from uint64, n int, out []emulator.Event, names map[emulator.EndpointID]storedName) ([]emulator.Event, error) {
-	var rec eventRecord
+	var (
+		pred predictions
+		rec  eventRecord // the event being decoded
+		last eventRecord
+	)
 	for i := range uint64(count) {
-		if len(b) == 0 {
+		if len(b) < 2 {
 			return out, errBadEvents
 		}
-		groups := b[0]
-		b = b[1:]
+		h, groups := b[0], b[1]
+		b = b[2:]
+		p := &pred[slotOf(h)]
+		rec = *p
+		copy(rec[:8], last[:8]) // the time is predicted by the previous event
 		for g := range 7 {
 			if groups&(1<<g) == 0 {
 				continue
@@ -155,6 +194,10 @@ func decodeChunk(b []byte, first uint64, count uint32, from uint64, n int, out [
 				}
 			}
 		}
+		if rec[12]&0x7f != h&0x7f || rec[8]&1 != h>>7 {
+			return out, errBadEvents // the head names another kind or endpoint than the record
+		}
+		*p, last = rec, rec
 		if seq := first + i; seq >= from && len(out) < n {
 			out = append(out, rec.event(seq))
 		}

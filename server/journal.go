@@ -25,7 +25,10 @@ import (
 //
 // tcpemu-2: a chunk of events is followed by its names' dictionary
 // (eventnames.go).
-const StoreFormat = "tcpemu-2"
+// tcpemu-3: an event is XORed with the last one of its kind and endpoint
+// bit, named by a head octet, instead of with the previous event
+// (eventcodec.go).
+const StoreFormat = "tcpemu-3"
 
 // inputTag names what a journaled input is. The numbers are stored:
 // never renumber one, only add.
