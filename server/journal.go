@@ -75,9 +75,9 @@ func in(ctx context.Context, tag inputTag, msg proto.Message) *journalIn {
 	return &journalIn{tag: tag, msg: msg}
 }
 
-// encode is the input record: tag, status code, then the body.
-func (j *journalIn) encode(code codes.Code) ([]byte, error) {
-	b := []byte{byte(j.tag), byte(code)}
+// encode appends the input record to b: tag, status code, then the body.
+func (j *journalIn) encode(code codes.Code, b []byte) ([]byte, error) {
+	b = append(b, byte(j.tag), byte(code))
 	switch j.tag {
 	case inPeerClaim, inPeerRelease, inPeerSend:
 		b = binary.AppendUvarint(b, j.peer)
@@ -137,15 +137,23 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		r.check(j.tag, code, before, sess.evbuf, sess.em.NextSeq()-before)
 		return callErr
 	}
-	// A buffer of its own: the store keeps it until its checkpoint.
-	evs := sess.appendNames(events, encodeEvents(events, make([]byte, 0, len(events)*20+16)))
-	data, err := j.encode(code)
+	// The input, then the events, in one buffer: the store copies them,
+	// so it is reused by the next call (of any session).
+	bp, _ := s.commitBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer s.putCommitBuf(bp)
+	buf, err := j.encode(code, (*bp)[:0])
 	if err != nil {
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)
 	}
-	c := &store.Commit{Session: sess.id, Input: data, Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}
+	k := len(buf)
+	buf = sess.appendNames(events, encodeEvents(events, buf))
+	*bp = buf
+	c := &store.Commit{Session: sess.id, Input: buf[:k:k], Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}
 	if c.Count > 0 {
-		c.Events = evs
+		c.Events = buf[k:]
 	}
 	if err := s.store.Commit(c); err != nil {
 		return sess.markReadOnly(err, callErr)
@@ -153,6 +161,16 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 	sess.inputs++
 	s.maybeSnapshot(sess, c)
 	return callErr
+}
+
+// maxCommitBuf is the largest encode buffer kept for reuse: a rare huge
+// call's is left to the collector rather than held.
+const maxCommitBuf = 4 << 20
+
+func (s *Server) putCommitBuf(bp *[]byte) {
+	if cap(*bp) <= maxCommitBuf {
+		s.commitBufs.Put(bp)
+	}
 }
 
 // markReadOnly records why the session can no longer change and returns

@@ -82,10 +82,15 @@ type Bolt struct {
 	// Owned by the writer goroutine.
 	j       *journal
 	lsn     uint64     // last journaled
-	pending []*Commit  // journaled since the last hand-off to the checkpointer
+	pending []logged   // journaled since the last hand-off to the checkpointer
+	bufs    [][]byte   // the journal octets they alias: one buffer a group
 	since   time.Time  // when the oldest pending commit was journaled
 	flushes []*request // waiting for everything before them to be checkpointed
-	buf     []byte
+	frames  []int      // where each frame of the group being journaled begins
+
+	// Group buffers the checkpointer is done with, for the writer to reuse.
+	spareMu sync.Mutex
+	spare   [][]byte
 
 	// The checkpointer goroutine moves handed-off commits into the
 	// database while the writer goes on journaling.
@@ -107,9 +112,10 @@ type request struct {
 }
 
 type checkpointWork struct {
-	commits []*Commit
-	lsn     uint64 // the last one's
-	journal string // the file that holds them, removed once they are in
+	commits []logged
+	bufs    [][]byte // the octets they alias, spare once they are in
+	lsn     uint64   // the last one's
+	journal string   // the file that holds them, removed once they are in
 }
 
 type checkpointDone struct {
@@ -217,7 +223,7 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 		}
 		rep.Torn = torn
 		for _, p := range payloads {
-			lsn, c, err := decodeCommit(p)
+			lsn, l, err := decodeCommit(p)
 			if err == nil && lsn > s.lsn+1 {
 				err = fmt.Errorf("commit %d follows commit %d: the ones between are missing", lsn, s.lsn)
 			}
@@ -229,7 +235,7 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 				continue // already in the database
 			}
 			s.lsn = lsn
-			s.pending = append(s.pending, c)
+			s.pending = append(s.pending, l)
 			rep.Replayed++
 		}
 	}
@@ -382,11 +388,11 @@ func (s *Bolt) handOff() error {
 	if err != nil {
 		return err
 	}
-	w := checkpointWork{commits: s.pending, lsn: s.lsn, journal: s.j.path}
+	w := checkpointWork{commits: s.pending, bufs: s.bufs, lsn: s.lsn, journal: s.j.path}
 	if err := s.j.close(); err != nil {
 		return fmt.Errorf("close journal: %w", err)
 	}
-	s.j, s.pending, s.working = j, nil, true
+	s.j, s.pending, s.bufs, s.working = j, nil, nil, true
 	s.work <- w
 	return nil
 }
@@ -421,35 +427,81 @@ func (s *Bolt) failedErr() error {
 	return s.failed
 }
 
-// journalGroup appends the group's commits to the journal.
+// journalGroup appends the group's commits to the journal. Their frames
+// are laid out in a buffer of the group's own, which the pending commits
+// alias until they are checkpointed: what the caller passed is its own
+// again once Commit returns.
 func (s *Bolt) journalGroup(batch []*request) error {
 	if s.failedErr() != nil {
 		return s.failedErr()
 	}
-	s.buf = s.buf[:0]
-	n := 0
+	buf := s.spareBuf()
+	s.frames = s.frames[:0]
 	for _, r := range batch {
 		if r.c == nil {
 			continue
 		}
 		s.lsn++
-		s.buf = appendFrame(s.buf, s.lsn, r.c)
-		if len(s.pending) == 0 {
-			s.since = time.Now()
-		}
-		s.pending = append(s.pending, r.c)
-		n++
+		s.frames = append(s.frames, len(buf))
+		buf = appendFrame(buf, s.lsn, r.c)
 	}
-	if n == 0 {
+	if len(s.frames) == 0 {
+		s.putSpare([][]byte{buf})
 		return nil
 	}
-	if err := s.j.write(s.buf); err != nil {
+	if err := s.j.write(buf); err != nil {
 		return err
+	}
+	if len(s.pending) == 0 {
+		s.since = time.Now()
+	}
+	s.bufs = append(s.bufs, buf)
+	for i, start := range s.frames {
+		end := len(buf)
+		if i+1 < len(s.frames) {
+			end = s.frames[i+1]
+		}
+		_, l, err := decodeCommit(buf[start+frameHeader : end])
+		if err != nil {
+			return fmt.Errorf("journal: a commit just encoded does not decode: %w", err)
+		}
+		s.pending = append(s.pending, l)
 	}
 	if s.opts.Sync == SyncAlways {
 		return s.j.sync()
 	}
 	return nil
+}
+
+// maxSpare bounds the group buffers kept for reuse, and spareCap the
+// size of one kept: a rare huge group's buffer is left to the collector.
+const (
+	maxSpare = 8
+	spareCap = 16 << 20
+)
+
+// spareBuf is an empty group buffer, reused when one is spare.
+func (s *Bolt) spareBuf() []byte {
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	if n := len(s.spare); n > 0 {
+		b := s.spare[n-1]
+		s.spare[n-1] = nil
+		s.spare = s.spare[:n-1]
+		return b[:0]
+	}
+	return nil
+}
+
+// putSpare keeps group buffers that nothing aliases any more.
+func (s *Bolt) putSpare(bufs [][]byte) {
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	for _, b := range bufs {
+		if len(s.spare) < maxSpare && cap(b) <= spareCap {
+			s.spare = append(s.spare, b)
+		}
+	}
 }
 
 // checkpointer moves handed-off commits into the database and removes
@@ -458,6 +510,7 @@ func (s *Bolt) checkpointer() {
 	for w := range s.work {
 		err := s.checkpoint(w.commits, w.lsn)
 		if err == nil {
+			s.putSpare(w.bufs) // the database has copied what it keeps
 			if rerr := os.Remove(w.journal); rerr != nil {
 				err = fmt.Errorf("remove checkpointed journal: %w", rerr)
 			}
@@ -472,7 +525,7 @@ func (s *Bolt) checkpointer() {
 
 // checkpoint writes commits into the database in one transaction
 // (fsynced unless SyncNone), recording lsn as the last one in.
-func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
+func (s *Bolt) checkpoint(commits []logged, lsn uint64) error {
 	if len(commits) == 0 {
 		return nil
 	}
@@ -501,7 +554,7 @@ func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
 }
 
 // apply writes one commit into the database.
-func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
+func (s *Bolt) apply(root *bolt.Bucket, c logged) error {
 	key := []byte(c.Session)
 	if c.Delete {
 		delete(s.states, c.Session)
@@ -547,14 +600,14 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 		ib.FillPercent = 1 // keys only ever grow: pack pages full
 		st.inputs++
 		st.lastTime = c.Time
-		if err := ib.Put(be64(st.inputs), inputValue(c)); err != nil {
+		if err := ib.Put(be64(st.inputs), c.inputV); err != nil {
 			return err
 		}
 	}
 	if c.Count > 0 {
 		eb := b.Bucket(bucketEvents)
 		eb.FillPercent = 1
-		if err := eb.Put(be64(c.FirstSeq), chunkValue(c.Count, c.Events)); err != nil {
+		if err := eb.Put(be64(c.FirstSeq), c.eventsV); err != nil {
 			return err
 		}
 		st.stored += uint64(c.Count)
