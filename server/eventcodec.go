@@ -37,26 +37,9 @@ import (
 // twice, the journal, then the database.
 const eventSize = 55
 
-// eventRecord is the fixed layout, padded to seven whole groups.
+// eventRecord is the fixed layout, padded to seven whole groups: event
+// reads it (encodeEvents computes its groups as words, eventWords).
 type eventRecord [56]byte
-
-func (r *eventRecord) put(e *emulator.Event) {
-	le := binary.LittleEndian
-	le.PutUint64(r[0:], uint64(e.Time))
-	le.PutUint32(r[8:], uint32(e.Endpoint))
-	r[12], r[13], r[14], r[15] = byte(e.Kind), byte(e.Cause), byte(e.From), byte(e.To)
-	le.PutUint16(r[16:], uint16(e.Rule))
-	r[18], r[19], r[20], r[21] = byte(e.Timer), byte(e.Call), byte(e.Err), byte(e.Drop)
-	le.PutUint32(r[22:], uint32(e.Seg.Src))
-	le.PutUint32(r[26:], uint32(e.Seg.Dst))
-	le.PutUint32(r[30:], uint32(e.Seg.Seq))
-	le.PutUint32(r[34:], uint32(e.Seg.Ack))
-	le.PutUint32(r[38:], uint32(e.Seg.Len)) // 32 bits: room to grow
-	le.PutUint16(r[42:], e.Seg.Window)
-	r[44] = byte(e.Seg.Flags)
-	le.PutUint16(r[45:], e.Seg.MSS)
-	le.PutUint64(r[47:], uint64(e.Value))
-}
 
 func (r *eventRecord) event(seq uint64) emulator.Event {
 	le := binary.LittleEndian
@@ -75,10 +58,28 @@ func (r *eventRecord) event(seq uint64) emulator.Event {
 	}
 }
 
-// predictions are the records an event is XORed with, one per head
-// octet's kind (mod 32) and endpoint bit; the encoder and the decoder
-// update them alike.
-type predictions [64]eventRecord
+// eventWords is an event's record as its seven groups, each read as a
+// little-endian uint64: what put lays out, computed without the octets.
+type eventWords [7]uint64
+
+func (w *eventWords) set(e *emulator.Event) {
+	src, seq, ln, v := uint64(e.Seg.Src), uint64(e.Seg.Seq), uint64(e.Seg.Len), uint64(e.Value)
+	w[0] = uint64(e.Time)
+	w[1] = uint64(uint32(e.Endpoint)) | uint64(e.Kind)<<32 | uint64(e.Cause)<<40 | uint64(e.From)<<48 | uint64(e.To)<<56
+	w[2] = uint64(e.Rule) | uint64(e.Timer)<<16 | uint64(e.Call)<<24 | uint64(e.Err)<<32 | uint64(e.Drop)<<40 | src&0xffff<<48
+	w[3] = src>>16 | uint64(e.Seg.Dst)<<16 | seq&0xffff<<48
+	w[4] = seq>>16 | uint64(e.Seg.Ack)<<16 | ln&0xffff<<48
+	w[5] = ln>>16 | uint64(e.Seg.Window)<<16 | uint64(e.Seg.Flags)<<32 | uint64(e.Seg.MSS)<<40 | v&0xff<<56
+	w[6] = v >> 8
+}
+
+// predictions are what an event is XORed with, one per head octet's kind
+// (mod 32) and endpoint bit; the encoder and the decoder update them
+// alike. The encoder keeps words, the decoder records.
+type (
+	predictions [64]eventWords
+	recordPreds [64]eventRecord
+)
 
 // headOf is an event's head octet: its kind and its endpoint's low bit.
 func headOf(e *emulator.Event) byte { return byte(e.Kind)&0x7f | byte(e.Endpoint&1)<<7 }
@@ -88,37 +89,37 @@ func slotOf(h byte) int { return int(h&31) | int(h>>7)<<5 }
 
 // encodeEvents appends evs, in the stored form, to b. It is on every
 // journaled call's path, so it makes room for an event's worst case at
-// once and writes by index, and finds a group's non-zero octets with bit
-// tricks rather than testing them one by one (encodeEventsRef in the
-// tests is the plain form it must match octet for octet).
+// once and writes by index, works on whole groups as words, and finds a
+// group's non-zero octets with bit tricks rather than testing them one
+// by one (encodeEventsRef in the tests is the plain form it must match
+// octet for octet).
 func encodeEvents(evs []emulator.Event, b []byte) []byte {
-	le := binary.LittleEndian
 	const worst = 2 + 7*9 // the head and groups bytes, and each group's bits byte and octets
 	n := len(b)
 	b = b[:cap(b)]
 	var (
-		pred      predictions
-		cur, last eventRecord
+		pred     predictions
+		cur      eventWords
+		lastTime uint64
 	)
 	for i := range evs {
 		if len(b)-n < worst {
 			b = slices.Grow(b[:n], worst)
 			b = b[:cap(b)]
 		}
-		cur.put(&evs[i])
-		h := headOf(&evs[i])
+		e := &evs[i]
+		cur.set(e)
+		h := headOf(e)
 		p := &pred[slotOf(h)]
+		p[0] = lastTime // the time is predicted by the previous event
+		lastTime = cur[0]
 		b[n] = h
 		mark := n + 1
 		n += 2
 		var groups byte
 		for g := range 7 {
-			var x uint64
-			if g == 0 {
-				x = le.Uint64(cur[:]) ^ le.Uint64(last[:])
-			} else {
-				x = le.Uint64(cur[g*8:]) ^ le.Uint64(p[g*8:])
-			}
+			x := cur[g] ^ p[g]
+			p[g] = cur[g]
 			if x == 0 {
 				continue
 			}
@@ -132,7 +133,6 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 			}
 		}
 		b[mark] = groups
-		*p, last = cur, cur
 	}
 	return b[:n]
 }
@@ -162,7 +162,7 @@ func decodeEvents(b []byte, first uint64, count uint32, from uint64, n int, out 
 // (unless nil).
 func decodeChunk(b []byte, first uint64, count uint32, from uint64, n int, out []emulator.Event, names map[emulator.EndpointID]storedName) ([]emulator.Event, error) {
 	var (
-		pred predictions
+		pred recordPreds
 		rec  eventRecord // the event being decoded
 		last eventRecord
 	)

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -110,6 +111,25 @@ func encodeEventsRef(evs []emulator.Event, b []byte) []byte {
 		*pred, last = cur, cur
 	}
 	return b
+}
+
+// put lays out the record octet by octet, as eventRecord.event reads it.
+func (r *eventRecord) put(e *emulator.Event) {
+	le := binary.LittleEndian
+	le.PutUint64(r[0:], uint64(e.Time))
+	le.PutUint32(r[8:], uint32(e.Endpoint))
+	r[12], r[13], r[14], r[15] = byte(e.Kind), byte(e.Cause), byte(e.From), byte(e.To)
+	le.PutUint16(r[16:], uint16(e.Rule))
+	r[18], r[19], r[20], r[21] = byte(e.Timer), byte(e.Call), byte(e.Err), byte(e.Drop)
+	le.PutUint32(r[22:], uint32(e.Seg.Src))
+	le.PutUint32(r[26:], uint32(e.Seg.Dst))
+	le.PutUint32(r[30:], uint32(e.Seg.Seq))
+	le.PutUint32(r[34:], uint32(e.Seg.Ack))
+	le.PutUint32(r[38:], uint32(e.Seg.Len)) // 32 bits: room to grow
+	le.PutUint16(r[42:], e.Seg.Window)
+	r[44] = byte(e.Seg.Flags)
+	le.PutUint16(r[45:], e.Seg.MSS)
+	le.PutUint64(r[47:], uint64(e.Value))
 }
 
 // nonZeroOctets marks exactly the non-zero octets, for every pattern of

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -591,7 +592,7 @@ func (s *Bolt) apply(root *bolt.Bucket, c logged) error {
 	}
 	if c.Snapshot != nil {
 		v := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+len(c.Snapshot)), c.SnapshotAfter)
-		if err := b.Put(keySnapshot, sealed(append(v, c.Snapshot...))); err != nil {
+		if err := putValue(b, keySnapshot, sealed(append(v, c.Snapshot...))); err != nil {
 			return err
 		}
 	}
@@ -600,14 +601,14 @@ func (s *Bolt) apply(root *bolt.Bucket, c logged) error {
 		ib.FillPercent = 1 // keys only ever grow: pack pages full
 		st.inputs++
 		st.lastTime = c.Time
-		if err := ib.Put(be64(st.inputs), c.inputV); err != nil {
+		if err := putValue(ib, be64(st.inputs), c.inputV); err != nil {
 			return err
 		}
 	}
 	if c.Count > 0 {
 		eb := b.Bucket(bucketEvents)
 		eb.FillPercent = 1
-		if err := eb.Put(be64(c.FirstSeq), c.eventsV); err != nil {
+		if err := putValue(eb, be64(c.FirstSeq), c.eventsV); err != nil {
 			return err
 		}
 		st.stored += uint64(c.Count)
@@ -625,9 +626,10 @@ func cut(b *bolt.Bucket, st *state, from, seq uint64) error {
 		name  []byte
 		first uint64
 	}{{bucketInputs, from}, {bucketEvents, seq}} {
-		cur := b.Bucket(x.name).Cursor()
+		xb := b.Bucket(x.name)
+		cur := xb.Cursor()
 		for k, _ := cur.Seek(be64(x.first)); k != nil; k, _ = cur.Seek(be64(x.first)) {
-			if err := cur.Delete(); err != nil {
+			if err := deleteValue(xb, bytes.Clone(k)); err != nil {
 				return err
 			}
 		}
@@ -652,10 +654,10 @@ func (s *Bolt) trim(eb *bolt.Bucket, st *state) error {
 		}
 		first := binary.BigEndian.Uint64(k)
 		n := uint64(0)
-		if ch, err := decodeChunk(first, v); err == nil {
+		if ch, err := decodeChunk(first, cursorValue(eb, k, v)); err == nil {
 			n = uint64(ch.Count)
 		}
-		if err := eb.Delete(k); err != nil {
+		if err := deleteValue(eb, bytes.Clone(k)); err != nil {
 			return err
 		}
 		st.stored -= min(n, st.stored)
@@ -670,7 +672,7 @@ func recount(b *bolt.Bucket) state {
 	if ib := b.Bucket(bucketInputs); ib != nil {
 		if k, v := ib.Cursor().Last(); k != nil {
 			st.inputs = binary.BigEndian.Uint64(k)
-			if in, err := decodeInput(st.inputs, v); err == nil {
+			if in, err := decodeInput(st.inputs, cursorValue(ib, k, v)); err == nil {
 				st.lastTime = in.Time
 				st.nextSeq = in.FirstSeq + uint64(in.Count)
 			}
@@ -679,7 +681,7 @@ func recount(b *bolt.Bucket) state {
 	if eb := b.Bucket(bucketEvents); eb != nil {
 		first := true
 		_ = eb.ForEach(func(k, v []byte) error {
-			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), cursorValue(eb, k, v))
 			if err != nil {
 				return nil
 			}
@@ -732,17 +734,17 @@ func (s *Bolt) Inputs(session string, from uint64, fn func(*Input) error) error 
 		if b == nil {
 			return nil
 		}
-		eb := b.Bucket(bucketEvents)
-		cur := b.Bucket(bucketInputs).Cursor()
+		eb, ib := b.Bucket(bucketEvents), b.Bucket(bucketInputs)
+		cur := ib.Cursor()
 		for k, v := cur.Seek(be64(max(from, 1))); k != nil; k, v = cur.Next() {
 			idx := binary.BigEndian.Uint64(k)
 			where := fmt.Sprintf("session %s input %d", session, idx)
-			in, err := decodeInput(idx, v)
+			in, err := decodeInput(idx, cursorValue(ib, k, v))
 			if err != nil {
 				return &CorruptError{Where: where, Reason: err.Error()}
 			}
 			if in.Count > 0 {
-				if ev := eb.Get(be64(in.FirstSeq)); ev != nil {
+				if ev := getValue(eb, be64(in.FirstSeq)); ev != nil {
 					ch, err := decodeChunk(in.FirstSeq, ev)
 					if err != nil {
 						return &CorruptError{Where: where + "'s events", Reason: err.Error()}
@@ -772,7 +774,8 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 		if b == nil {
 			return nil
 		}
-		cur := b.Bucket(bucketEvents).Cursor()
+		eb := b.Bucket(bucketEvents)
+		cur := eb.Cursor()
 		want := after + 1
 		k, v := cur.Seek(be64(want))
 		if k == nil || binary.BigEndian.Uint64(k) > want {
@@ -788,7 +791,7 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 		}
 		n := 0
 		for ; k != nil && n < max; k, v = cur.Next() {
-			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), cursorValue(eb, k, v))
 			if err != nil {
 				return &CorruptError{Where: fmt.Sprintf("session %s events from seq %d", session, binary.BigEndian.Uint64(k)), Reason: err.Error()}
 			}
@@ -818,10 +821,14 @@ func (s *Bolt) Snapshot(session string) (uint64, []byte, error) {
 	)
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
-		if b == nil || b.Get(keySnapshot) == nil {
+		if b == nil {
 			return nil
 		}
-		p, err := unseal(b.Get(keySnapshot))
+		v := getValue(b, keySnapshot)
+		if v == nil {
+			return nil
+		}
+		p, err := unseal(v)
 		if err != nil || len(p) < 8 {
 			return &CorruptError{Where: "session " + session + " snapshot", Reason: fmt.Sprint(err)}
 		}

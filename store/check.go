@@ -95,7 +95,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 	if _, err := unseal(b.Get(keyMeta)); err != nil {
 		bad("description: %v", err)
 	}
-	if v := b.Get(keySnapshot); v != nil {
+	if v := getValue(b, keySnapshot); v != nil {
 		if _, err := unseal(v); err != nil {
 			bad("snapshot: %v (recovery replays from the first input instead)", err)
 		}
@@ -108,7 +108,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 		want := uint64(1)
 		_ = ib.ForEach(func(k, v []byte) error {
 			idx := binary.BigEndian.Uint64(k)
-			in, err := decodeInput(idx, v)
+			in, err := decodeInput(idx, cursorValue(ib, k, v))
 			switch {
 			case err != nil:
 				bad("input %d: %v", idx, err)
@@ -130,7 +130,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 		first := true
 		_ = eb.ForEach(func(k, v []byte) error {
 			seq := binary.BigEndian.Uint64(k)
-			ch, err := decodeChunk(seq, v)
+			ch, err := decodeChunk(seq, cursorValue(eb, k, v))
 			switch {
 			case err != nil:
 				bad("events from seq %d: %v", seq, err)
