@@ -317,7 +317,8 @@ func TestDivergedReplayMakesSessionReadOnlyWithHistory(t *testing.T) {
 // `seq` in the store's database and reseals its chunk, as a store that
 // recorded something else would hold it. It knows the store's layout
 // (sessions/{id}/e/{first seq}: CRC-32C, count, events as encodeEvents
-// writes them).
+// writes them; a value of 4096 octets or more is the value of key 0 in a
+// bucket of that name instead).
 func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, store.DBFile), 0o600, nil)
@@ -329,6 +330,11 @@ func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 		eb := tx.Bucket([]byte("sessions")).Bucket([]byte(session)).Bucket([]byte("e"))
 		c := eb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			in, key := eb, append([]byte(nil), k...)
+			if v == nil { // a large value
+				in, key = eb.Bucket(k), []byte{0}
+				v = in.Get(key)
+			}
 			first, count := binary.BigEndian.Uint64(k), uint64(binary.LittleEndian.Uint32(v[4:]))
 			if seq < first || seq >= first+count {
 				continue
@@ -340,7 +346,7 @@ func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 			evs[seq-first].Value ^= 1
 			nv := encodeEvents(evs, append([]byte(nil), v[:8]...))
 			binary.LittleEndian.PutUint32(nv, crc32.Checksum(nv[4:], crc32.MakeTable(crc32.Castagnoli)))
-			return eb.Put(append([]byte(nil), k...), nv)
+			return in.Put(key, nv)
 		}
 		return fmt.Errorf("no stored event seq %d", seq)
 	})

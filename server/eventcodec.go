@@ -87,21 +87,31 @@ func headOf(e *emulator.Event) byte { return byte(e.Kind)&0x7f | byte(e.Endpoint
 // slotOf is the prediction a head octet picks.
 func slotOf(h byte) int { return int(h&31) | int(h>>7)<<5 }
 
-// encodeEvents appends evs, in the stored form, to b. It is on every
+// eventEncoder writes a run of events in the stored form, in as many
+// pieces as the caller has them (the log keeps them in two buffers).
+type eventEncoder struct {
+	pred     predictions
+	lastTime uint64
+}
+
+// encodeEvents appends evs, in the stored form, to b.
+func encodeEvents(evs []emulator.Event, b []byte) []byte {
+	var enc eventEncoder
+	return enc.encode(evs, b)
+}
+
+// encode appends evs, which continue the run, to b. It is on every
 // journaled call's path, so it makes room for an event's worst case at
 // once and writes by index, works on whole groups as words, and finds a
 // group's non-zero octets with bit tricks rather than testing them one
 // by one (encodeEventsRef in the tests is the plain form it must match
 // octet for octet).
-func encodeEvents(evs []emulator.Event, b []byte) []byte {
+func (enc *eventEncoder) encode(evs []emulator.Event, b []byte) []byte {
 	const worst = 2 + 7*9 // the head and groups bytes, and each group's bits byte and octets
 	n := len(b)
 	b = b[:cap(b)]
-	var (
-		pred     predictions
-		cur      eventWords
-		lastTime uint64
-	)
+	var cur eventWords
+	lastTime := enc.lastTime
 	for i := range evs {
 		if len(b)-n < worst {
 			b = slices.Grow(b[:n], worst)
@@ -110,7 +120,7 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 		e := &evs[i]
 		cur.set(e)
 		h := headOf(e)
-		p := &pred[slotOf(h)]
+		p := &enc.pred[slotOf(h)]
 		p[0] = lastTime // the time is predicted by the previous event
 		lastTime = cur[0]
 		b[n] = h
@@ -134,6 +144,7 @@ func encodeEvents(evs []emulator.Event, b []byte) []byte {
 		}
 		b[mark] = groups
 	}
+	enc.lastTime = lastTime
 	return b[:n]
 }
 

@@ -131,9 +131,8 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		// this is a guard, not a path.)
 		return sess.markReadOnly(fmt.Errorf("a call caused more events than the session's log keeps: journal incomplete from seq %d", apiSeq(before)), callErr)
 	}
-	events := sess.em.Events(before - 1)
 	if r := sess.replay; r != nil {
-		sess.evbuf = sess.appendNames(events, encodeEvents(events, sess.evbuf[:0]))
+		sess.evbuf = sess.appendCallEvents(before, sess.evbuf[:0])
 		r.check(j.tag, code, before, sess.evbuf, sess.em.NextSeq()-before)
 		return callErr
 	}
@@ -149,7 +148,7 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)
 	}
 	k := len(buf)
-	buf = sess.appendNames(events, encodeEvents(events, buf))
+	buf = sess.appendCallEvents(before, buf)
 	*bp = buf
 	c := &store.Commit{Session: sess.id, Input: buf[:k:k], Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}
 	if c.Count > 0 {
@@ -171,6 +170,27 @@ func (s *Server) putCommitBuf(bp *[]byte) {
 	if cap(*bp) <= maxCommitBuf {
 		s.commitBufs.Put(bp)
 	}
+}
+
+// appendCallEvents appends the events from core seq `before` on (a
+// call's) in the stored form, and their names' dictionary, to b. It reads
+// the log a page at a time: a call's events often span the log's two
+// buffers, which reading them at once would copy into one.
+func (s *session) appendCallEvents(before uint64, b []byte) []byte {
+	const page = 4096
+	var enc eventEncoder
+	names := s.nameList()
+	for after, left := before-1, s.em.NextSeq()-before; left > 0; {
+		evs := s.em.EventsN(after, int(min(left, page)))
+		if len(evs) == 0 {
+			break // not reached: the log holds the call's events (journal checks)
+		}
+		b = enc.encode(evs, b)
+		names.add(evs)
+		after += uint64(len(evs))
+		left -= uint64(len(evs))
+	}
+	return names.appendTo(b)
 }
 
 // markReadOnly records why the session can no longer change and returns

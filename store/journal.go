@@ -90,9 +90,19 @@ func openJournal(path string, end int64) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	if err := f.Truncate(end); err != nil {
+	// Truncate only a tail that is there: on ext4, a file truncated while
+	// open is flushed to the disk when closed (auto_da_alloc), which made
+	// every new journal's close cost a writeback.
+	fi, err := f.Stat()
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("truncate journal's torn tail: %w", err)
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if fi.Size() > end {
+		if err := f.Truncate(end); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("truncate journal's torn tail: %w", err)
+		}
 	}
 	if _, err := f.Seek(end, io.SeekStart); err != nil {
 		f.Close()
