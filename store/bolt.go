@@ -436,7 +436,13 @@ func (s *Bolt) journalGroup(batch []*request) error {
 	if s.failedErr() != nil {
 		return s.failedErr()
 	}
-	buf := s.spareBuf()
+	need := 0
+	for _, r := range batch {
+		if r.c != nil {
+			need += frameSize(r.c)
+		}
+	}
+	buf := s.spareBuf(need)
 	s.frames = s.frames[:0]
 	for _, r := range batch {
 		if r.c == nil {
@@ -481,17 +487,20 @@ const (
 	spareCap = 16 << 20
 )
 
-// spareBuf is an empty group buffer, reused when one is spare.
-func (s *Bolt) spareBuf() []byte {
+// spareBuf is an empty group buffer with room for need octets: a spare
+// one if one is large enough, else a new one.
+func (s *Bolt) spareBuf(need int) []byte {
 	s.spareMu.Lock()
 	defer s.spareMu.Unlock()
-	if n := len(s.spare); n > 0 {
-		b := s.spare[n-1]
-		s.spare[n-1] = nil
-		s.spare = s.spare[:n-1]
-		return b[:0]
+	for i, b := range s.spare {
+		if cap(b) >= need {
+			last := len(s.spare) - 1
+			s.spare[i], s.spare[last] = s.spare[last], nil
+			s.spare = s.spare[:last]
+			return b[:0]
+		}
 	}
-	return nil
+	return make([]byte, 0, need+need/4) // some room: groups vary
 }
 
 // putSpare keeps group buffers that nothing aliases any more.

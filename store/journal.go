@@ -123,6 +123,12 @@ func appendFrame(buf []byte, lsn uint64, c *Commit) []byte {
 	return buf
 }
 
+// frameSize bounds the octets appendFrame adds for c.
+func frameSize(c *Commit) int {
+	const fixed = frameHeader + 8 + 1 + 8 + 8 + 4 + 8*binary.MaxVarintLen64 + 4 + 20 + 4 + 4
+	return fixed + len(c.Session) + len(c.Meta) + len(c.Input) + len(c.Events) + len(c.Snapshot)
+}
+
 // write appends frames (one write system call for a group).
 func (j *journal) write(frames []byte) error {
 	n, err := j.f.Write(frames)
