@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -148,6 +149,10 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)
 	}
 	k := len(buf)
+	// Room for the usual size at once (lifecycles take 8.5 octets an
+	// event), rather than doubling up to it from a pool emptied by the
+	// collector.
+	buf = slices.Grow(buf, int(sess.em.NextSeq()-before)*12+64)
 	buf = sess.appendCallEvents(before, buf)
 	*bp = buf
 	c := &store.Commit{Session: sess.id, Input: buf[:k:k], Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}

@@ -503,13 +503,26 @@ func (s *Bolt) spareBuf(need int) []byte {
 	return make([]byte, 0, need+need/4) // some room: groups vary
 }
 
-// putSpare keeps group buffers that nothing aliases any more.
+// putSpare keeps group buffers that nothing aliases any more: the
+// largest, so that a spare one fits the next group.
 func (s *Bolt) putSpare(bufs [][]byte) {
 	s.spareMu.Lock()
 	defer s.spareMu.Unlock()
 	for _, b := range bufs {
-		if len(s.spare) < maxSpare && cap(b) <= spareCap {
+		switch {
+		case cap(b) > spareCap:
+		case len(s.spare) < maxSpare:
 			s.spare = append(s.spare, b)
+		default:
+			small := 0
+			for i := range s.spare {
+				if cap(s.spare[i]) < cap(s.spare[small]) {
+					small = i
+				}
+			}
+			if cap(b) > cap(s.spare[small]) {
+				s.spare[small] = b
+			}
 		}
 	}
 }
