@@ -64,11 +64,21 @@ type nameList struct {
 	index map[emulator.EndpointID]int // once there are many: the session's, reused
 	last  emulator.EndpointID         // events come in runs of one endpoint:
 	j     int                         // the last one's place in refs, -1 if none
+	// recent remembers where a few endpoints are in refs (by ID mod 4,
+	// place+1): a connection's runs alternate between its two ends, and
+	// looking each run's endpoint up in index cost more than the rest.
+	recent [4]struct {
+		core emulator.EndpointID
+		at   int
+	}
 }
 
 func (s *session) nameList() nameList { return nameList{s: s, refs: s.namebuf[:0], j: -1} }
 
 func (l *nameList) find(core emulator.EndpointID) int {
+	if r := &l.recent[core&3]; r.core == core && r.at > 0 {
+		return r.at - 1
+	}
 	if l.index != nil {
 		if i, ok := l.index[core]; ok {
 			return i
@@ -91,31 +101,39 @@ func (l *nameList) add(evs []emulator.Event) {
 			if core == 0 {
 				continue // named "", now as later
 			}
-			if l.j = l.find(core); l.j < 0 {
-				rec := l.s.byCore[core]
-				if rec == nil {
-					continue // named "ep{n}" without a record, now as later
-				}
-				l.j = len(l.refs)
-				l.refs = append(l.refs, nameRef{core: core, rec: rec})
-				if l.index != nil {
-					l.index[core] = l.j
-				} else if len(l.refs) > 32 {
-					if l.s.nameIdx == nil {
-						l.s.nameIdx = make(map[emulator.EndpointID]int)
-					}
-					l.index = l.s.nameIdx
-					clear(l.index)
-					for k, r := range l.refs {
-						l.index[r.core] = k
-					}
-				}
+			if l.j = l.find(core); l.j < 0 && !l.insert(core) {
+				continue // named "ep{n}" without a record, now as later
 			}
+			l.recent[core&3].core, l.recent[core&3].at = core, l.j+1
 		}
 		if l.j >= 0 && evs[i].Kind == emulator.KindEndpointCreated {
 			l.refs[l.j].created = true
 		}
 	}
+}
+
+// insert adds an endpoint the list does not hold yet, if it has a record,
+// and makes it the last one.
+func (l *nameList) insert(core emulator.EndpointID) bool {
+	rec := l.s.byCore[core]
+	if rec == nil {
+		return false
+	}
+	l.j = len(l.refs)
+	l.refs = append(l.refs, nameRef{core: core, rec: rec})
+	if l.index != nil {
+		l.index[core] = l.j
+	} else if len(l.refs) > 32 {
+		if l.s.nameIdx == nil {
+			l.s.nameIdx = make(map[emulator.EndpointID]int)
+		}
+		l.index = l.s.nameIdx
+		clear(l.index)
+		for k, r := range l.refs {
+			l.index[r.core] = k
+		}
+	}
+	return true
 }
 
 // appendTo appends the dictionary to b and gives the buffers back.
