@@ -129,10 +129,10 @@ func (enc *eventEncoder) encode(evs []emulator.Event, b []byte) []byte {
 		var groups byte
 		for g := range 7 {
 			x := cur[g] ^ p[g]
-			p[g] = cur[g]
 			if x == 0 {
 				continue
 			}
+			p[g] = cur[g]
 			groups |= 1 << g
 			mask := nonZeroOctets(x)
 			b[n] = mask
