@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -142,5 +143,32 @@ func TestCorruptLargeValueIsNamed(t *testing.T) {
 	}
 	if want := fmt.Sprintf("session a: events from seq %d: checksum mismatch", largeEvents); rep.Problems[0] != want {
 		t.Fatalf("problem %q, want %q", rep.Problems[0], want)
+	}
+}
+
+// Large values journaled but not checkpointed when the process dies are
+// moved into the database on the next open, like small ones.
+func TestLargeValuesSurviveACrashBeforeTheirCheckpoint(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{SyncInterval: time.Hour, SyncRecords: 1 << 20})
+	l := &sessionLog{id: "a"}
+	l.commit(t, s, largeEvents)
+	if err := s.flush(); err != nil { // one checkpointed, the rest only journaled
+		t.Fatal(err)
+	}
+	for _, n := range []int{2 * largeEvents, 1, largeEvents} {
+		l.commit(t, s, n)
+	}
+	crash(s)
+	s, rep, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Replayed != 3 || rep.Torn != nil {
+		t.Fatalf("report %+v, want 3 commits moved, no damage", rep)
+	}
+	wantRange(t, readAll(t, s, "a", 0, 1000), 1, l.next) // after seq 0: from seq 1
+	if post, err := Check2(t, s, dir); err != nil || !post.OK() || post.Events != l.next {
+		t.Fatalf("check: %+v, %v", post, err)
 	}
 }
