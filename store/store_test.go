@@ -310,6 +310,26 @@ func crash(s *Bolt) {
 	_ = s.Close()
 }
 
+// flipLastOctet changes the last octet of the value at where(tx) in dir's
+// database, through bbolt so that the pages stay valid.
+func flipLastOctet(t *testing.T, dir string, where func(tx *bolt.Tx) (*bolt.Bucket, []byte)) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, k := where(tx)
+		v := append([]byte(nil), b.Get(k)...)
+		v[len(v)-1] ^= 1
+		return b.Put(k, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Check2 closes s and checks dir.
 func Check2(t *testing.T, s *Bolt, dir string) (*CheckReport, error) {
 	t.Helper()
@@ -328,17 +348,9 @@ func TestCorruptDatabaseRecordIsNamed(t *testing.T) {
 	}
 	s.Close()
 	// Flip a byte inside input 3's value, through bbolt so the page stays valid.
-	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Update(func(tx *bolt.Tx) error {
-		ib := tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketInputs)
-		v := append([]byte(nil), ib.Get(be64(3))...)
-		v[len(v)-1] ^= 1
-		return ib.Put(be64(3), v)
+	flipLastOctet(t, dir, func(tx *bolt.Tx) (*bolt.Bucket, []byte) {
+		return tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketInputs), be64(3)
 	})
-	db.Close()
 	rep, err := Check(dir)
 	if err != nil || rep.OK() {
 		t.Fatalf("check: %+v, %v; want input 3 reported", rep, err)

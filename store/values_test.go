@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,21 +121,10 @@ func TestCorruptLargeValueIsNamed(t *testing.T) {
 		l.commit(t, s, largeEvents)
 	}
 	s.Close()
-	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
+	flipLastOctet(t, dir, func(tx *bolt.Tx) (*bolt.Bucket, []byte) {
 		eb := tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketEvents)
-		nb := eb.Bucket(be64(largeEvents))
-		v := append([]byte(nil), nb.Get(nestedKey)...)
-		v[len(v)-1] ^= 1
-		return nb.Put(nestedKey, v)
+		return eb.Bucket(be64(largeEvents)), nestedKey
 	})
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	rep, err := Check(dir)
 	if err != nil || rep.OK() {
 		t.Fatalf("check: %+v, %v; want the events reported", rep, err)
