@@ -401,6 +401,8 @@ func TestServerRecordsRoundTrip(t *testing.T) {
 // in the log until it is journaled: every event reaches the store, the
 // Batch's answer carries them all, and after a restart the whole history
 // reads back the same.
+// Its input and its events are each more than 4096 octets: values the
+// store keeps in buckets of their own.
 func TestBatchLargerThanTheLogIsJournaledWhole(t *testing.T) {
 	const window = 32
 	d := startDurable(t, t.TempDir(), Limits{MaxLogEvents: window})
@@ -410,7 +412,7 @@ func TestBatchLargerThanTheLogIsJournaledWhole(t *testing.T) {
 		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
 		{Operation: &pb.BatchOperation_Listen{Listen: &pb.ListenRequest{Name: sn + "/endpoints/server"}}},
 	}
-	for i := range 20 {
+	for i := range 80 {
 		id := fmt.Sprintf("c%d", i)
 		ops = append(ops,
 			&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: id, Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1000+i))}}}},
