@@ -110,22 +110,32 @@ func decodeCommit(p []byte) (lsn uint64, l logged, err error) {
 	if flags&flagMeta != 0 {
 		c.Meta = nonNil(meta)
 	}
+	// The values' own checksums are not checked again: the frame's
+	// covers them (and journalGroup decodes what it just encoded).
 	l = logged{Commit: c}
 	if flags&flagInput != 0 {
-		in, err := decodeInput(0, inputV)
+		in, err := parseInput(0, contents(inputV))
 		if err != nil || in.Time != c.Time || in.FirstSeq != c.FirstSeq || in.Count != c.Count {
 			return 0, logged{}, fmt.Errorf("malformed commit input: %v", err)
 		}
 		c.Input, l.inputV = nonNil(in.Data), inputV
 	}
 	if c.Count > 0 {
-		ch, err := decodeChunk(c.FirstSeq, eventsV)
+		ch, err := parseChunk(c.FirstSeq, contents(eventsV))
 		if err != nil || ch.Count != c.Count {
 			return 0, logged{}, fmt.Errorf("malformed commit events: %v", err)
 		}
 		c.Events, l.eventsV = ch.Data, eventsV
 	}
 	return lsn, l, nil
+}
+
+// contents is a sealed value's contents, its checksum not checked.
+func contents(v []byte) []byte {
+	if len(v) < 4 {
+		return nil // too short for the records read from it
+	}
+	return v[4:]
 }
 
 func nonNil(b []byte) []byte {
@@ -216,6 +226,11 @@ func decodeInput(index uint64, v []byte) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseInput(index, p)
+}
+
+// parseInput reads an input record's contents (unsealed).
+func parseInput(index uint64, p []byte) (*Input, error) {
 	d := decoder{b: p}
 	in := &Input{Index: index, Time: int64(d.u64()), FirstSeq: d.u64(), Count: d.u32()}
 	if d.bad {
@@ -242,6 +257,11 @@ func decodeChunk(first uint64, v []byte) (Chunk, error) {
 	if err != nil {
 		return Chunk{}, err
 	}
+	return parseChunk(first, p)
+}
+
+// parseChunk reads a run of events' contents (unsealed).
+func parseChunk(first uint64, p []byte) (Chunk, error) {
 	if len(p) < 4 {
 		return Chunk{}, errors.New("short event chunk")
 	}
