@@ -327,8 +327,9 @@ func (s *Bolt) enqueue(r *request) error {
 // at once, journals them with one write (and one fsync in SyncAlways) and
 // answers them — a group commit of whatever arrived while the previous
 // group was being written. When the interval or the record bound says
-// so, it hands what it journaled to the checkpointer and starts a new
-// journal file, without waiting for the database.
+// so, it hands what it journaled to the checkpointer (and starts a new
+// journal file if the current one is large), without waiting for the
+// database.
 func (s *Bolt) writer() {
 	defer close(s.stopped)
 	timer := time.NewTimer(time.Hour)

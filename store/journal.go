@@ -12,8 +12,9 @@ import (
 // is appended here (one write for a whole group) before Commit returns, so
 // it is in the operating system's hands — safe from a crash of the process
 // — without waiting for the database's own commit and its fsyncs. Commits
-// move to the database in batches (checkpoints), after which the journal
-// starts empty again.
+// move to the database in batches (checkpoints); a journal file is
+// removed once it is large (rotateSize) and all its commits are in, and
+// recovery skips the commits a file holds that the database has.
 //
 // A frame is: payload length (uint32 LE), CRC-32C of the payload (uint32
 // LE), payload (appendCommit). A power cut can leave a torn last frame; it
