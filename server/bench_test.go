@@ -43,7 +43,7 @@ func benchLifecycles(b *testing.B, h *harness) {
 }
 
 // startLifecycles creates session "bench" with a listener on 10.0.0.2:80.
-func startLifecycles(b *testing.B, h *harness) {
+func startLifecycles(b testing.TB, h *harness) {
 	must[*pb.Session](&testing.T{})(h.c.CreateSession(h.ctx, &pb.CreateSessionRequest{SessionId: "bench"}))
 	server := []*pb.BatchOperation{
 		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
@@ -55,7 +55,7 @@ func startLifecycles(b *testing.B, h *harness) {
 }
 
 // runLifecycles runs k whole lifecycles in one Batch; *n counts them all.
-func runLifecycles(b *testing.B, h *harness, n *int, k int) {
+func runLifecycles(b testing.TB, h *harness, n *int, k int) {
 	idle := &pb.BatchOperation{Operation: &pb.BatchOperation_Advance{Advance: &pb.AdvanceRequest{Target: &pb.AdvanceRequest_UntilIdle{UntilIdle: &pb.AdvanceUntilIdle{}}}}}
 	var ops []*pb.BatchOperation
 	for range k {

@@ -318,7 +318,8 @@ func TestDivergedReplayMakesSessionReadOnlyWithHistory(t *testing.T) {
 // `seq` in the store's database and reseals its chunk, as a store that
 // recorded something else would hold it. It knows the store's layout
 // (sessions/{id}/e/{first seq}: CRC-32C, count, events as encodeEvents
-// writes them).
+// writes them; a value of 4096 octets or more is the value of key 0 in a
+// bucket of that name instead).
 func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 	t.Helper()
 	db, err := bolt.Open(filepath.Join(dir, store.DBFile), 0o600, nil)
@@ -330,6 +331,11 @@ func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 		eb := tx.Bucket([]byte("sessions")).Bucket([]byte(session)).Bucket([]byte("e"))
 		c := eb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
+			in, key := eb, append([]byte(nil), k...)
+			if v == nil { // a large value
+				in, key = eb.Bucket(k), []byte{0}
+				v = in.Get(key)
+			}
 			first, count := binary.BigEndian.Uint64(k), uint64(binary.LittleEndian.Uint32(v[4:]))
 			if seq < first || seq >= first+count {
 				continue
@@ -341,7 +347,7 @@ func alterStoredEvent(t *testing.T, dir, session string, seq uint64) {
 			evs[seq-first].Value ^= 1
 			nv := encodeEvents(evs, append([]byte(nil), v[:8]...))
 			binary.LittleEndian.PutUint32(nv, crc32.Checksum(nv[4:], crc32.MakeTable(crc32.Castagnoli)))
-			return eb.Put(append([]byte(nil), k...), nv)
+			return in.Put(key, nv)
 		}
 		return fmt.Errorf("no stored event seq %d", seq)
 	})
@@ -443,6 +449,8 @@ func TestServerRecordsRoundTripDeletedListener(t *testing.T) {
 // in the log until it is journaled: every event reaches the store, the
 // Batch's answer carries them all, and after a restart the whole history
 // reads back the same.
+// Its input and its events are each more than 4096 octets: values the
+// store keeps in buckets of their own.
 func TestBatchLargerThanTheLogIsJournaledWhole(t *testing.T) {
 	const window = 32
 	d := startDurable(t, t.TempDir(), Limits{MaxLogEvents: window})
@@ -452,7 +460,7 @@ func TestBatchLargerThanTheLogIsJournaledWhole(t *testing.T) {
 		{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: "server", Endpoint: &pb.Endpoint{Local: addr("10.0.0.2", 80)}}}},
 		{Operation: &pb.BatchOperation_Listen{Listen: &pb.ListenRequest{Name: sn + "/endpoints/server"}}},
 	}
-	for i := range 20 {
+	for i := range 80 {
 		id := fmt.Sprintf("c%d", i)
 		ops = append(ops,
 			&pb.BatchOperation{Operation: &pb.BatchOperation_CreateEndpoint{CreateEndpoint: &pb.CreateEndpointRequest{EndpointId: id, Endpoint: &pb.Endpoint{Local: addr("10.0.0.1", uint32(1000+i))}}}},

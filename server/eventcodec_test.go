@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestStoredEventsRoundTrip(t *testing.T) {
 			small := rapid.IntRange(0, 3) // mostly repeated values, as real logs have
 			evs[i] = emulator.Event{
 				Seq: first + uint64(i), Time: time.Duration(small.Draw(t, "t")) * time.Millisecond,
-				Endpoint: emulator.EndpointID(rapid.Uint32().Draw(t, "ep")), Kind: emulator.Kind(small.Draw(t, "k")),
+				Endpoint: emulator.EndpointID(rapid.Uint32().Draw(t, "ep")), Kind: emulator.Kind(rapid.SampledFrom([]uint8{0, 1, 2, 3, 33, 200}).Draw(t, "k")),
 				Cause: emulator.Cause(small.Draw(t, "c")), From: tcp.State(rapid.Uint8().Draw(t, "from")), To: tcp.State(small.Draw(t, "to")),
 				Rule: tcp.Rule(rapid.Uint16().Draw(t, "rule")), Timer: tcp.Timer(small.Draw(t, "timer")), Call: emulator.Call(small.Draw(t, "call")),
 				Err: tcp.Error(small.Draw(t, "err")), Drop: emulator.DropReason(small.Draw(t, "drop")),
@@ -66,16 +67,31 @@ func TestStoredEventsRoundTrip(t *testing.T) {
 // by octet: encodeEvents must write exactly this (the format is stamped
 // StoreFormat; a faster encoder is no reason to change it).
 func encodeEventsRef(evs []emulator.Event, b []byte) []byte {
-	var prev, cur eventRecord
+	var (
+		last, cur eventRecord
+		byHead    = map[byte]*eventRecord{} // the last event of each kind (mod 32) and endpoint bit
+	)
 	for i := range evs {
 		cur.put(&evs[i])
+		head := byte(evs[i].Kind)&0x7f | byte(evs[i].Endpoint&1)<<7
+		key := head&31 | head&0x80
+		pred := byHead[key]
+		if pred == nil {
+			pred = new(eventRecord)
+			byHead[key] = pred
+		}
 		var groups byte
+		b = append(b, head)
 		mark := len(b)
 		b = append(b, 0)
 		for g := range 7 {
 			bitsAt, bits := -1, byte(0)
 			for j := range 8 {
-				o := cur[g*8+j] ^ prev[g*8+j]
+				prev := pred[g*8+j]
+				if g == 0 {
+					prev = last[j] // the time: the previous event's
+				}
+				o := cur[g*8+j] ^ prev
 				if o == 0 {
 					continue
 				}
@@ -92,9 +108,28 @@ func encodeEventsRef(evs []emulator.Event, b []byte) []byte {
 			}
 		}
 		b[mark] = groups
-		prev = cur
+		*pred, last = cur, cur
 	}
 	return b
+}
+
+// put lays out the record octet by octet, as eventRecord.event reads it.
+func (r *eventRecord) put(e *emulator.Event) {
+	le := binary.LittleEndian
+	le.PutUint64(r[0:], uint64(e.Time))
+	le.PutUint32(r[8:], uint32(e.Endpoint))
+	r[12], r[13], r[14], r[15] = byte(e.Kind), byte(e.Cause), byte(e.From), byte(e.To)
+	le.PutUint16(r[16:], uint16(e.Rule))
+	r[18], r[19], r[20], r[21] = byte(e.Timer), byte(e.Call), byte(e.Err), byte(e.Drop)
+	le.PutUint32(r[22:], uint32(e.Seg.Src))
+	le.PutUint32(r[26:], uint32(e.Seg.Dst))
+	le.PutUint32(r[30:], uint32(e.Seg.Seq))
+	le.PutUint32(r[34:], uint32(e.Seg.Ack))
+	le.PutUint32(r[38:], uint32(e.Seg.Len)) // 32 bits: room to grow
+	le.PutUint16(r[42:], e.Seg.Window)
+	r[44] = byte(e.Seg.Flags)
+	le.PutUint16(r[45:], e.Seg.MSS)
+	le.PutUint64(r[47:], uint64(e.Value))
 }
 
 // nonZeroOctets marks exactly the non-zero octets, for every pattern of

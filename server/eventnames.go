@@ -50,63 +50,103 @@ type nameRef struct {
 // appendNames appends the dictionary of the endpoints evs mention to b;
 // the session is locked and names them as its calls' answers did.
 func (s *session) appendNames(evs []emulator.Event, b []byte) []byte {
-	refs := s.namebuf[:0]
-	var index map[emulator.EndpointID]int // once there are many: the session's, reused
-	find := func(core emulator.EndpointID) int {
-		if index != nil {
-			if i, ok := index[core]; ok {
-				return i
-			}
-			return -1
-		}
-		for i := len(refs) - 1; i >= 0; i-- {
-			if refs[i].core == core {
-				return i
-			}
+	l := s.nameList()
+	l.add(evs)
+	return l.appendTo(b)
+}
+
+// nameList gathers the endpoints a run of events mentions, in as many
+// pieces as the caller has the events, for its dictionary. It borrows
+// the session's buffers until appendTo.
+type nameList struct {
+	s     *session
+	refs  []nameRef
+	index map[emulator.EndpointID]int // once there are many: the session's, reused
+	last  emulator.EndpointID         // events come in runs of one endpoint:
+	j     int                         // the last one's place in refs, -1 if none
+	// recent remembers where a few endpoints are in refs (by ID mod 4,
+	// place+1): a connection's runs alternate between its two ends, and
+	// looking each run's endpoint up in index cost more than the rest.
+	recent [4]struct {
+		core emulator.EndpointID
+		at   int
+	}
+}
+
+func (s *session) nameList() nameList { return nameList{s: s, refs: s.namebuf[:0], j: -1} }
+
+func (l *nameList) find(core emulator.EndpointID) int {
+	if r := &l.recent[core&3]; r.core == core && r.at > 0 {
+		return r.at - 1
+	}
+	if l.index != nil {
+		if i, ok := l.index[core]; ok {
+			return i
 		}
 		return -1
 	}
-	last, j := emulator.EndpointID(0), -1 // events come in runs of one endpoint
+	for i := len(l.refs) - 1; i >= 0; i-- {
+		if l.refs[i].core == core {
+			return i
+		}
+	}
+	return -1
+}
+
+// add gathers the endpoints evs mention; they continue the run.
+func (l *nameList) add(evs []emulator.Event) {
 	for i := range evs {
-		if core := evs[i].Endpoint; core != last {
-			last, j = core, -1
+		if core := evs[i].Endpoint; core != l.last {
+			l.last, l.j = core, -1
 			if core == 0 {
 				continue // named "", now as later
 			}
-			if j = find(core); j < 0 {
-				rec := s.byCore[core]
-				if rec == nil {
-					continue // named "ep{n}" without a record, now as later
-				}
-				j = len(refs)
-				refs = append(refs, nameRef{core: core, rec: rec})
-				if index != nil {
-					index[core] = j
-				} else if len(refs) > 32 {
-					if s.nameIdx == nil {
-						s.nameIdx = make(map[emulator.EndpointID]int)
-					}
-					index = s.nameIdx
-					clear(index)
-					for k, r := range refs {
-						index[r.core] = k
-					}
-				}
+			if l.j = l.find(core); l.j < 0 && !l.insert(core) {
+				continue // named "ep{n}" without a record, now as later
 			}
+			l.recent[core&3].core, l.recent[core&3].at = core, l.j+1
 		}
-		if j >= 0 && evs[i].Kind == emulator.KindEndpointCreated {
-			refs[j].created = true
+		if l.j >= 0 && evs[i].Kind == emulator.KindEndpointCreated {
+			l.refs[l.j].created = true
 		}
 	}
+}
+
+// insert adds an endpoint the list does not hold yet, if it has a record,
+// and makes it the last one.
+func (l *nameList) insert(core emulator.EndpointID) bool {
+	rec := l.s.byCore[core]
+	if rec == nil {
+		return false
+	}
+	l.j = len(l.refs)
+	l.refs = append(l.refs, nameRef{core: core, rec: rec})
+	if l.index != nil {
+		l.index[core] = l.j
+	} else if len(l.refs) > 32 {
+		if l.s.nameIdx == nil {
+			l.s.nameIdx = make(map[emulator.EndpointID]int)
+		}
+		l.index = l.s.nameIdx
+		clear(l.index)
+		for k, r := range l.refs {
+			l.index[r.core] = k
+		}
+	}
+	return true
+}
+
+// appendTo appends the dictionary to b and gives the buffers back.
+func (l *nameList) appendTo(b []byte) []byte {
 	defer func() {
-		clear(refs) // keep no record alive
-		s.namebuf = refs[:0]
+		clear(l.refs) // keep no record alive
+		l.s.namebuf = l.refs[:0]
 	}()
-	if len(refs) == 0 {
+	if len(l.refs) == 0 {
 		return b // an empty dictionary is no octets
 	}
-	b = binary.AppendUvarint(b, uint64(len(refs)))
-	for _, r := range refs {
+	b = binary.AppendUvarint(b, uint64(len(l.refs)))
+	for _, r := range l.refs {
 		rec := r.rec
 		b = binary.AppendUvarint(b, uint64(r.core))
 		b = appendStr(b, rec.id)

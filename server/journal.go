@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -25,7 +26,10 @@ import (
 //
 // tcpemu-2: a chunk of events is followed by its names' dictionary
 // (eventnames.go).
-const StoreFormat = "tcpemu-2"
+// tcpemu-3: an event is XORed with the last one of its kind and endpoint
+// bit, named by a head octet, instead of with the previous event
+// (eventcodec.go).
+const StoreFormat = "tcpemu-3"
 
 // inputTag names what a journaled input is. The numbers are stored:
 // never renumber one, only add.
@@ -72,9 +76,9 @@ func in(ctx context.Context, tag inputTag, msg proto.Message) *journalIn {
 	return &journalIn{tag: tag, msg: msg}
 }
 
-// encode is the input record: tag, status code, then the body.
-func (j *journalIn) encode(code codes.Code) ([]byte, error) {
-	b := []byte{byte(j.tag), byte(code)}
+// encode appends the input record to b: tag, status code, then the body.
+func (j *journalIn) encode(code codes.Code, b []byte) ([]byte, error) {
+	b = append(b, byte(j.tag), byte(code))
 	switch j.tag {
 	case inPeerClaim, inPeerRelease, inPeerSend:
 		b = binary.AppendUvarint(b, j.peer)
@@ -128,21 +132,32 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 		// this is a guard, not a path.)
 		return sess.markReadOnly(fmt.Errorf("a call caused more events than the session's log keeps: journal incomplete from seq %d", apiSeq(before)), callErr)
 	}
-	events := sess.em.Events(before - 1)
 	if r := sess.replay; r != nil {
-		sess.evbuf = sess.appendNames(events, encodeEvents(events, sess.evbuf[:0]))
+		sess.evbuf = sess.appendCallEvents(before, sess.evbuf[:0])
 		r.check(j.tag, code, before, sess.evbuf, sess.em.NextSeq()-before)
 		return callErr
 	}
-	// A buffer of its own: the store keeps it until its checkpoint.
-	evs := sess.appendNames(events, encodeEvents(events, make([]byte, 0, len(events)*20+16)))
-	data, err := j.encode(code)
+	// The input, then the events, in one buffer: the store copies them,
+	// so it is reused by the next call (of any session).
+	bp, _ := s.commitBufs.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer s.putCommitBuf(bp)
+	buf, err := j.encode(code, (*bp)[:0])
 	if err != nil {
 		return sess.markReadOnly(fmt.Errorf("encode input: %w", err), callErr)
 	}
-	c := &store.Commit{Session: sess.id, Input: data, Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}
+	k := len(buf)
+	// Room for the usual size at once (lifecycles take 8.5 octets an
+	// event), rather than doubling up to it from a pool emptied by the
+	// collector.
+	buf = slices.Grow(buf, int(sess.em.NextSeq()-before)*12+64)
+	buf = sess.appendCallEvents(before, buf)
+	*bp = buf
+	c := &store.Commit{Session: sess.id, Input: buf[:k:k], Time: sess.lastChange.UnixNano(), FirstSeq: before, Count: uint32(sess.em.NextSeq() - before)}
 	if c.Count > 0 {
-		c.Events = evs
+		c.Events = buf[k:]
 	}
 	if err := s.store.Commit(c); err != nil {
 		return sess.markReadOnly(err, callErr)
@@ -150,6 +165,37 @@ func (s *Server) journal(sess *session, j *journalIn, before uint64, callErr err
 	sess.inputs++
 	s.maybeSnapshot(sess, c)
 	return callErr
+}
+
+// maxCommitBuf is the largest encode buffer kept for reuse: a rare huge
+// call's is left to the collector rather than held.
+const maxCommitBuf = 4 << 20
+
+func (s *Server) putCommitBuf(bp *[]byte) {
+	if cap(*bp) <= maxCommitBuf {
+		s.commitBufs.Put(bp)
+	}
+}
+
+// appendCallEvents appends the events from core seq `before` on (a
+// call's) in the stored form, and their names' dictionary, to b. It reads
+// the log a page at a time: a call's events often span the log's two
+// buffers, which reading them at once would copy into one.
+func (s *session) appendCallEvents(before uint64, b []byte) []byte {
+	const page = 4096
+	var enc eventEncoder
+	names := s.nameList()
+	for after, left := before-1, s.em.NextSeq()-before; left > 0; {
+		evs := s.em.EventsN(after, int(min(left, page)))
+		if len(evs) == 0 {
+			break // not reached: the log holds the call's events (journal checks)
+		}
+		b = enc.encode(evs, b)
+		names.add(evs)
+		after += uint64(len(evs))
+		left -= uint64(len(evs))
+	}
+	return names.appendTo(b)
 }
 
 // markReadOnly records why the session can no longer change and returns

@@ -125,6 +125,7 @@ type Server struct {
 	store                  store.Store // nil: memory only
 	snapInputs, snapEvents uint64
 	damage                 map[string]string // NoteDamage's notes, for Recover
+	commitBufs             sync.Pool         // *[]byte: a journaled call's input and events (journal.go)
 
 	stopping chan struct{} // closed by Shutdown: streams end with UNAVAILABLE
 	stopOnce sync.Once

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -82,10 +83,15 @@ type Bolt struct {
 	// Owned by the writer goroutine.
 	j       *journal
 	lsn     uint64     // last journaled
-	pending []*Commit  // journaled since the last hand-off to the checkpointer
+	pending []logged   // journaled since the last hand-off to the checkpointer
+	bufs    [][]byte   // the journal octets they alias: one buffer a group
 	since   time.Time  // when the oldest pending commit was journaled
 	flushes []*request // waiting for everything before them to be checkpointed
-	buf     []byte
+	frames  []int      // where each frame of the group being journaled begins
+
+	// Group buffers the checkpointer is done with, for the writer to reuse.
+	spareMu sync.Mutex
+	spare   [][]byte
 
 	// The checkpointer goroutine moves handed-off commits into the
 	// database while the writer goes on journaling.
@@ -107,9 +113,10 @@ type request struct {
 }
 
 type checkpointWork struct {
-	commits []*Commit
-	lsn     uint64 // the last one's
-	journal string // the file that holds them, removed once they are in
+	commits []logged
+	bufs    [][]byte // the octets they alias, spare once they are in
+	lsn     uint64   // the last one's
+	journal string   // a journal file all of whose commits are in once these are, to remove; or ""
 }
 
 type checkpointDone struct {
@@ -217,7 +224,7 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 		}
 		rep.Torn = torn
 		for _, p := range payloads {
-			lsn, c, err := decodeCommit(p)
+			lsn, l, err := decodeCommit(p)
 			if err == nil && lsn > s.lsn+1 {
 				err = fmt.Errorf("commit %d follows commit %d: the ones between are missing", lsn, s.lsn)
 			}
@@ -229,7 +236,7 @@ func (s *Bolt) recoverJournal() (*OpenReport, error) {
 				continue // already in the database
 			}
 			s.lsn = lsn
-			s.pending = append(s.pending, c)
+			s.pending = append(s.pending, l)
 			rep.Replayed++
 		}
 	}
@@ -320,8 +327,9 @@ func (s *Bolt) enqueue(r *request) error {
 // at once, journals them with one write (and one fsync in SyncAlways) and
 // answers them — a group commit of whatever arrived while the previous
 // group was being written. When the interval or the record bound says
-// so, it hands what it journaled to the checkpointer and starts a new
-// journal file, without waiting for the database.
+// so, it hands what it journaled to the checkpointer (and starts a new
+// journal file if the current one is large), without waiting for the
+// database.
 func (s *Bolt) writer() {
 	defer close(s.stopped)
 	timer := time.NewTimer(time.Hour)
@@ -375,18 +383,28 @@ func (s *Bolt) writer() {
 	}
 }
 
-// handOff gives the pending commits to the checkpointer and starts the
-// next journal file.
+// rotateSize is how large a journal file grows before the next hand-off
+// starts another: a file a checkpoint (every 20 ms under load) cost a
+// create, a close and an unlink each time. A file's commits that are
+// checkpointed stay in it until it is removed; recovery skips them.
+const rotateSize = 16 << 20
+
+// handOff gives the pending commits to the checkpointer, and starts the
+// next journal file once the current one is large.
 func (s *Bolt) handOff() error {
-	j, err := s.newJournal()
-	if err != nil {
-		return err
+	w := checkpointWork{commits: s.pending, bufs: s.bufs, lsn: s.lsn}
+	if s.j.size >= rotateSize {
+		j, err := s.newJournal()
+		if err != nil {
+			return err
+		}
+		if err := s.j.close(); err != nil {
+			j.close()
+			return fmt.Errorf("close journal: %w", err)
+		}
+		w.journal, s.j = s.j.path, j // all of its commits are in this hand-off or before
 	}
-	w := checkpointWork{commits: s.pending, lsn: s.lsn, journal: s.j.path}
-	if err := s.j.close(); err != nil {
-		return fmt.Errorf("close journal: %w", err)
-	}
-	s.j, s.pending, s.working = j, nil, true
+	s.pending, s.bufs, s.working = nil, nil, true
 	s.work <- w
 	return nil
 }
@@ -421,35 +439,103 @@ func (s *Bolt) failedErr() error {
 	return s.failed
 }
 
-// journalGroup appends the group's commits to the journal.
+// journalGroup appends the group's commits to the journal. Their frames
+// are laid out in a buffer of the group's own, which the pending commits
+// alias until they are checkpointed: what the caller passed is its own
+// again once Commit returns.
 func (s *Bolt) journalGroup(batch []*request) error {
 	if s.failedErr() != nil {
 		return s.failedErr()
 	}
-	s.buf = s.buf[:0]
-	n := 0
+	need := 0
+	for _, r := range batch {
+		if r.c != nil {
+			need += frameSize(r.c)
+		}
+	}
+	buf := s.spareBuf(need)
+	s.frames = s.frames[:0]
 	for _, r := range batch {
 		if r.c == nil {
 			continue
 		}
 		s.lsn++
-		s.buf = appendFrame(s.buf, s.lsn, r.c)
-		if len(s.pending) == 0 {
-			s.since = time.Now()
-		}
-		s.pending = append(s.pending, r.c)
-		n++
+		s.frames = append(s.frames, len(buf))
+		buf = appendFrame(buf, s.lsn, r.c)
 	}
-	if n == 0 {
+	if len(s.frames) == 0 {
+		s.putSpare([][]byte{buf})
 		return nil
 	}
-	if err := s.j.write(s.buf); err != nil {
+	if err := s.j.write(buf); err != nil {
 		return err
+	}
+	if len(s.pending) == 0 {
+		s.since = time.Now()
+	}
+	s.bufs = append(s.bufs, buf)
+	for i, start := range s.frames {
+		end := len(buf)
+		if i+1 < len(s.frames) {
+			end = s.frames[i+1]
+		}
+		_, l, err := decodeCommit(buf[start+frameHeader : end])
+		if err != nil {
+			return fmt.Errorf("journal: a commit just encoded does not decode: %w", err)
+		}
+		s.pending = append(s.pending, l)
 	}
 	if s.opts.Sync == SyncAlways {
 		return s.j.sync()
 	}
 	return nil
+}
+
+// maxSpare bounds the group buffers kept for reuse, and spareCap the
+// size of one kept: a rare huge group's buffer is left to the collector.
+const (
+	maxSpare = 8
+	spareCap = 16 << 20
+)
+
+// spareBuf is an empty group buffer with room for need octets: a spare
+// one if one is large enough, else a new one.
+func (s *Bolt) spareBuf(need int) []byte {
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	for i, b := range s.spare {
+		if cap(b) >= need {
+			last := len(s.spare) - 1
+			s.spare[i], s.spare[last] = s.spare[last], nil
+			s.spare = s.spare[:last]
+			return b[:0]
+		}
+	}
+	return make([]byte, 0, need+need/4) // some room: groups vary
+}
+
+// putSpare keeps group buffers that nothing aliases any more: the
+// largest, so that a spare one fits the next group.
+func (s *Bolt) putSpare(bufs [][]byte) {
+	s.spareMu.Lock()
+	defer s.spareMu.Unlock()
+	for _, b := range bufs {
+		switch {
+		case cap(b) > spareCap:
+		case len(s.spare) < maxSpare:
+			s.spare = append(s.spare, b)
+		default:
+			small := 0
+			for i := range s.spare {
+				if cap(s.spare[i]) < cap(s.spare[small]) {
+					small = i
+				}
+			}
+			if cap(b) > cap(s.spare[small]) {
+				s.spare[small] = b
+			}
+		}
+	}
 }
 
 // checkpointer moves handed-off commits into the database and removes
@@ -458,7 +544,10 @@ func (s *Bolt) checkpointer() {
 	for w := range s.work {
 		err := s.checkpoint(w.commits, w.lsn)
 		if err == nil {
-			if rerr := os.Remove(w.journal); rerr != nil {
+			s.putSpare(w.bufs) // the database has copied what it keeps
+			if w.journal == "" {
+				// the journal file goes on
+			} else if rerr := os.Remove(w.journal); rerr != nil {
 				err = fmt.Errorf("remove checkpointed journal: %w", rerr)
 			}
 		}
@@ -472,7 +561,7 @@ func (s *Bolt) checkpointer() {
 
 // checkpoint writes commits into the database in one transaction
 // (fsynced unless SyncNone), recording lsn as the last one in.
-func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
+func (s *Bolt) checkpoint(commits []logged, lsn uint64) error {
 	if len(commits) == 0 {
 		return nil
 	}
@@ -501,7 +590,7 @@ func (s *Bolt) checkpoint(commits []*Commit, lsn uint64) error {
 }
 
 // apply writes one commit into the database.
-func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
+func (s *Bolt) apply(root *bolt.Bucket, c logged) error {
 	key := []byte(c.Session)
 	if c.Delete {
 		delete(s.states, c.Session)
@@ -538,7 +627,7 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 	}
 	if c.Snapshot != nil {
 		v := binary.LittleEndian.AppendUint64(make([]byte, 0, 8+len(c.Snapshot)), c.SnapshotAfter)
-		if err := b.Put(keySnapshot, sealed(append(v, c.Snapshot...))); err != nil {
+		if err := putValue(b, keySnapshot, sealed(append(v, c.Snapshot...))); err != nil {
 			return err
 		}
 	}
@@ -547,14 +636,14 @@ func (s *Bolt) apply(root *bolt.Bucket, c *Commit) error {
 		ib.FillPercent = 1 // keys only ever grow: pack pages full
 		st.inputs++
 		st.lastTime = c.Time
-		if err := ib.Put(be64(st.inputs), inputValue(c)); err != nil {
+		if err := putValue(ib, be64(st.inputs), c.inputV); err != nil {
 			return err
 		}
 	}
 	if c.Count > 0 {
 		eb := b.Bucket(bucketEvents)
 		eb.FillPercent = 1
-		if err := eb.Put(be64(c.FirstSeq), chunkValue(c.Count, c.Events)); err != nil {
+		if err := putValue(eb, be64(c.FirstSeq), c.eventsV); err != nil {
 			return err
 		}
 		st.stored += uint64(c.Count)
@@ -572,9 +661,10 @@ func cut(b *bolt.Bucket, st *state, from, seq uint64) error {
 		name  []byte
 		first uint64
 	}{{bucketInputs, from}, {bucketEvents, seq}} {
-		cur := b.Bucket(x.name).Cursor()
+		xb := b.Bucket(x.name)
+		cur := xb.Cursor()
 		for k, _ := cur.Seek(be64(x.first)); k != nil; k, _ = cur.Seek(be64(x.first)) {
-			if err := cur.Delete(); err != nil {
+			if err := deleteValue(xb, bytes.Clone(k)); err != nil {
 				return err
 			}
 		}
@@ -594,15 +684,21 @@ func (s *Bolt) trim(eb *bolt.Bucket, st *state) error {
 	}
 	cur := eb.Cursor()
 	for k, v := cur.First(); k != nil && st.stored > s.opts.MaxEventsPerSession; k, v = cur.First() {
-		if nk, _ := cur.Next(); nk == nil {
+		nk, _ := cur.Next()
+		if nk == nil {
 			break
 		}
-		first := binary.BigEndian.Uint64(k)
-		n := uint64(0)
-		if ch, err := decodeChunk(first, v); err == nil {
-			n = uint64(ch.Count)
+		// A chunk about to go is not read whole to check its checksum (it
+		// was cold, and trimming runs on every checkpoint of a full
+		// session): the count in its header is taken if it fits before the
+		// next chunk, else the whole gap to it.
+		first, n := binary.BigEndian.Uint64(k), binary.BigEndian.Uint64(nk)-binary.BigEndian.Uint64(k)
+		if v := cursorValue(eb, k, v); len(v) >= 8 {
+			if c := uint64(binary.LittleEndian.Uint32(v[4:])); c > 0 && c <= n {
+				n = c
+			}
 		}
-		if err := eb.Delete(k); err != nil {
+		if err := deleteValue(eb, bytes.Clone(k)); err != nil {
 			return err
 		}
 		st.stored -= min(n, st.stored)
@@ -617,7 +713,7 @@ func recount(b *bolt.Bucket) state {
 	if ib := b.Bucket(bucketInputs); ib != nil {
 		if k, v := ib.Cursor().Last(); k != nil {
 			st.inputs = binary.BigEndian.Uint64(k)
-			if in, err := decodeInput(st.inputs, v); err == nil {
+			if in, err := decodeInput(st.inputs, cursorValue(ib, k, v)); err == nil {
 				st.lastTime = in.Time
 				st.nextSeq = in.FirstSeq + uint64(in.Count)
 			}
@@ -626,7 +722,7 @@ func recount(b *bolt.Bucket) state {
 	if eb := b.Bucket(bucketEvents); eb != nil {
 		first := true
 		_ = eb.ForEach(func(k, v []byte) error {
-			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), cursorValue(eb, k, v))
 			if err != nil {
 				return nil
 			}
@@ -679,17 +775,17 @@ func (s *Bolt) Inputs(session string, from uint64, fn func(*Input) error) error 
 		if b == nil {
 			return nil
 		}
-		eb := b.Bucket(bucketEvents)
-		cur := b.Bucket(bucketInputs).Cursor()
+		eb, ib := b.Bucket(bucketEvents), b.Bucket(bucketInputs)
+		cur := ib.Cursor()
 		for k, v := cur.Seek(be64(max(from, 1))); k != nil; k, v = cur.Next() {
 			idx := binary.BigEndian.Uint64(k)
 			where := fmt.Sprintf("session %s input %d", session, idx)
-			in, err := decodeInput(idx, v)
+			in, err := decodeInput(idx, cursorValue(ib, k, v))
 			if err != nil {
 				return &CorruptError{Where: where, Reason: err.Error()}
 			}
 			if in.Count > 0 {
-				if ev := eb.Get(be64(in.FirstSeq)); ev != nil {
+				if ev := getValue(eb, be64(in.FirstSeq)); ev != nil {
 					ch, err := decodeChunk(in.FirstSeq, ev)
 					if err != nil {
 						return &CorruptError{Where: where + "'s events", Reason: err.Error()}
@@ -719,7 +815,8 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 		if b == nil {
 			return nil
 		}
-		cur := b.Bucket(bucketEvents).Cursor()
+		eb := b.Bucket(bucketEvents)
+		cur := eb.Cursor()
 		want := after + 1
 		k, v := cur.Seek(be64(want))
 		if k == nil || binary.BigEndian.Uint64(k) > want {
@@ -735,7 +832,7 @@ func (s *Bolt) Events(session string, after uint64, max int) ([]Chunk, error) {
 		}
 		n := 0
 		for ; k != nil && n < max; k, v = cur.Next() {
-			ch, err := decodeChunk(binary.BigEndian.Uint64(k), v)
+			ch, err := decodeChunk(binary.BigEndian.Uint64(k), cursorValue(eb, k, v))
 			if err != nil {
 				return &CorruptError{Where: fmt.Sprintf("session %s events from seq %d", session, binary.BigEndian.Uint64(k)), Reason: err.Error()}
 			}
@@ -765,10 +862,14 @@ func (s *Bolt) Snapshot(session string) (uint64, []byte, error) {
 	)
 	err := s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions).Bucket([]byte(session))
-		if b == nil || b.Get(keySnapshot) == nil {
+		if b == nil {
 			return nil
 		}
-		p, err := unseal(b.Get(keySnapshot))
+		v := getValue(b, keySnapshot)
+		if v == nil {
+			return nil
+		}
+		p, err := unseal(v)
 		if err != nil || len(p) < 8 {
 			return &CorruptError{Where: "session " + session + " snapshot", Reason: fmt.Sprint(err)}
 		}
@@ -803,7 +904,7 @@ func (s *Bolt) Close() error {
 	<-s.stopped
 	err := s.failedErr()
 	if err == nil {
-		// Everything is in the database: the last journal file is empty.
+		// Everything is in the database, the last journal file's commits too.
 		_ = os.Remove(s.j.path)
 	}
 	return errors.Join(err, s.db.Close())

@@ -15,7 +15,8 @@ import (
 type CheckReport struct {
 	Sessions, Inputs, Events uint64
 	// JournalRecords are commits in the journal not yet checkpointed
-	// (normal after a crash: the next start moves them).
+	// (normal after a crash: the next start moves them). A journal file
+	// also holds checkpointed commits until it is removed: not counted.
 	JournalRecords int
 	// Problems are the damage found, one line each; none means healthy.
 	Problems []string
@@ -44,6 +45,7 @@ func Check(dir string) (*CheckReport, error) {
 		return rep, nil
 	}
 	defer db.Close()
+	var lsn uint64 // the last commit checkpointed
 	err = db.View(func(tx *bolt.Tx) (err error) {
 		defer func() {
 			// bbolt panics on some page damage; that is a finding too.
@@ -53,6 +55,11 @@ func Check(dir string) (*CheckReport, error) {
 		}()
 		for e := range tx.Check() {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", dbPath, e))
+		}
+		if meta := tx.Bucket(bucketMeta); meta != nil {
+			if v := meta.Get(keyLSN); len(v) == 8 {
+				lsn = binary.LittleEndian.Uint64(v)
+			}
 		}
 		root := tx.Bucket(bucketSessions)
 		if root == nil {
@@ -76,7 +83,11 @@ func Check(dir string) (*CheckReport, error) {
 		if err != nil {
 			return nil, err
 		}
-		rep.JournalRecords += len(payloads)
+		for _, p := range payloads {
+			if len(p) < 8 || binary.LittleEndian.Uint64(p) > lsn {
+				rep.JournalRecords++
+			}
+		}
 		if torn != nil {
 			rep.Problems = append(rep.Problems, "journal "+torn.String())
 			if later := len(files) - i - 1; later > 0 {
@@ -95,7 +106,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 	if _, err := unseal(b.Get(keyMeta)); err != nil {
 		bad("description: %v", err)
 	}
-	if v := b.Get(keySnapshot); v != nil {
+	if v := getValue(b, keySnapshot); v != nil {
 		if _, err := unseal(v); err != nil {
 			bad("snapshot: %v (recovery replays from the first input instead)", err)
 		}
@@ -108,7 +119,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 		want := uint64(1)
 		_ = ib.ForEach(func(k, v []byte) error {
 			idx := binary.BigEndian.Uint64(k)
-			in, err := decodeInput(idx, v)
+			in, err := decodeInput(idx, cursorValue(ib, k, v))
 			switch {
 			case err != nil:
 				bad("input %d: %v", idx, err)
@@ -130,7 +141,7 @@ func checkSession(id string, b *bolt.Bucket, rep *CheckReport) {
 		first := true
 		_ = eb.ForEach(func(k, v []byte) error {
 			seq := binary.BigEndian.Uint64(k)
-			ch, err := decodeChunk(seq, v)
+			ch, err := decodeChunk(seq, cursorValue(eb, k, v))
 			switch {
 			case err != nil:
 				bad("events from seq %d: %v", seq, err)

@@ -12,8 +12,9 @@ import (
 // is appended here (one write for a whole group) before Commit returns, so
 // it is in the operating system's hands — safe from a crash of the process
 // — without waiting for the database's own commit and its fsyncs. Commits
-// move to the database in batches (checkpoints), after which the journal
-// starts empty again.
+// move to the database in batches (checkpoints); a journal file is
+// removed once it is large (rotateSize) and all its commits are in, and
+// recovery skips the commits a file holds that the database has.
 //
 // A frame is: payload length (uint32 LE), CRC-32C of the payload (uint32
 // LE), payload (appendCommit). A power cut can leave a torn last frame; it
@@ -90,9 +91,19 @@ func openJournal(path string, end int64) (*journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
-	if err := f.Truncate(end); err != nil {
+	// Truncate only a tail that is there: on ext4, a file truncated while
+	// open is flushed to the disk when closed (auto_da_alloc), which made
+	// every new journal's close cost a writeback.
+	fi, err := f.Stat()
+	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("truncate journal's torn tail: %w", err)
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if fi.Size() > end {
+		if err := f.Truncate(end); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("truncate journal's torn tail: %w", err)
+		}
 	}
 	if _, err := f.Seek(end, io.SeekStart); err != nil {
 		f.Close()
@@ -111,6 +122,12 @@ func appendFrame(buf []byte, lsn uint64, c *Commit) []byte {
 	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
 	binary.LittleEndian.PutUint32(buf[start+4:], checksum(payload))
 	return buf
+}
+
+// frameSize bounds the octets appendFrame adds for c.
+func frameSize(c *Commit) int {
+	const fixed = frameHeader + 8 + 1 + 8 + 8 + 4 + 8*binary.MaxVarintLen64 + 4 + 20 + 4 + 4
+	return fixed + len(c.Session) + len(c.Meta) + len(c.Input) + len(c.Events) + len(c.Snapshot)
 }
 
 // write appends frames (one write system call for a group).

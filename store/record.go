@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 )
 
@@ -40,7 +41,11 @@ const (
 	flagInput
 )
 
-// appendCommit appends a commit's journal payload, numbered lsn.
+// appendCommit appends a commit's journal payload, numbered lsn. Its
+// input and its events are laid out as the database stores them
+// (appendInputValue, appendChunkValue), checksums included, so that a checkpoint puts
+// the journal's very octets into the database instead of copying and
+// checksumming them again.
 func appendCommit(b []byte, lsn uint64, c *Commit) []byte {
 	var flags byte
 	if c.Delete {
@@ -59,8 +64,16 @@ func appendCommit(b []byte, lsn uint64, c *Commit) []byte {
 	b = binary.LittleEndian.AppendUint64(b, c.FirstSeq)
 	b = binary.LittleEndian.AppendUint32(b, c.Count)
 	b = appendBytes(b, c.Meta)
-	b = appendBytes(b, c.Input)
-	b = appendBytes(b, c.Events)
+	if c.Input != nil {
+		b = appendInputValue(b, c)
+	} else {
+		b = appendBytes(b, nil)
+	}
+	if c.Count > 0 {
+		b = appendChunkValue(b, c.Count, c.Events)
+	} else {
+		b = appendBytes(b, nil)
+	}
 	b = binary.AppendUvarint(b, c.Cut)
 	b = binary.AppendUvarint(b, c.SnapshotAfter)
 	return appendBytes(b, c.Snapshot)
@@ -71,29 +84,58 @@ func appendBytes(b, v []byte) []byte {
 	return append(b, v...)
 }
 
-// decodeCommit reads a journal payload; the commit's slices alias p.
-func decodeCommit(p []byte) (lsn uint64, c *Commit, err error) {
+// logged is a journaled commit: the commit, and its input and events as
+// the database stores them (nil when it has none). All alias the
+// journal's octets.
+type logged struct {
+	*Commit
+	inputV, eventsV []byte
+}
+
+// decodeCommit reads a journal payload; what it returns aliases p.
+func decodeCommit(p []byte) (lsn uint64, l logged, err error) {
 	d := decoder{b: p}
 	lsn = d.u64()
 	flags := d.byte()
-	c = &Commit{Session: string(d.bytes()), Delete: flags&flagDelete != 0}
+	c := &Commit{Session: string(d.bytes()), Delete: flags&flagDelete != 0}
 	c.Time = int64(d.u64())
 	c.FirstSeq = d.u64()
 	c.Count = d.u32()
-	meta, input, events := d.bytes(), d.bytes(), d.bytes()
-	if flags&flagMeta != 0 {
-		c.Meta = nonNil(meta)
-	}
-	if flags&flagInput != 0 {
-		c.Input = nonNil(input)
-	}
-	c.Events = events
+	meta, inputV, eventsV := d.bytes(), d.bytes(), d.bytes()
 	c.Cut, c.SnapshotAfter = d.uvarint(), d.uvarint()
 	c.Snapshot = d.bytes()
 	if d.bad || len(d.b) != 0 {
-		return 0, nil, errors.New("malformed commit")
+		return 0, logged{}, errors.New("malformed commit")
 	}
-	return lsn, c, nil
+	if flags&flagMeta != 0 {
+		c.Meta = nonNil(meta)
+	}
+	// The values' own checksums are not checked again: the frame's
+	// covers them (and journalGroup decodes what it just encoded).
+	l = logged{Commit: c}
+	if flags&flagInput != 0 {
+		in, err := parseInput(0, contents(inputV))
+		if err != nil || in.Time != c.Time || in.FirstSeq != c.FirstSeq || in.Count != c.Count {
+			return 0, logged{}, fmt.Errorf("malformed commit input: %v", err)
+		}
+		c.Input, l.inputV = nonNil(in.Data), inputV
+	}
+	if c.Count > 0 {
+		ch, err := parseChunk(c.FirstSeq, contents(eventsV))
+		if err != nil || ch.Count != c.Count {
+			return 0, logged{}, fmt.Errorf("malformed commit events: %v", err)
+		}
+		c.Events, l.eventsV = ch.Data, eventsV
+	}
+	return lsn, l, nil
+}
+
+// contents is a sealed value's contents, its checksum not checked.
+func contents(v []byte) []byte {
+	if len(v) < 4 {
+		return nil // too short for the records read from it
+	}
+	return v[4:]
 }
 
 func nonNil(b []byte) []byte {
@@ -165,14 +207,18 @@ func (d *decoder) bytes() []byte {
 
 // The database's values.
 
-// inputValue is an input record: its time, its events' range and the
-// input itself.
-func inputValue(c *Commit) []byte {
-	b := make([]byte, 0, 20+len(c.Input))
+// appendInputValue appends, length-prefixed, an input record: its time,
+// its events' range and the input itself, sealed.
+func appendInputValue(b []byte, c *Commit) []byte {
+	b = binary.AppendUvarint(b, uint64(4+20+len(c.Input)))
+	start := len(b)
+	b = append(b, 0, 0, 0, 0) // the checksum, filled in below
 	b = binary.LittleEndian.AppendUint64(b, uint64(c.Time))
 	b = binary.LittleEndian.AppendUint64(b, c.FirstSeq)
 	b = binary.LittleEndian.AppendUint32(b, c.Count)
-	return sealed(append(b, c.Input...))
+	b = append(b, c.Input...)
+	binary.LittleEndian.PutUint32(b[start:], checksum(b[start+4:]))
+	return b
 }
 
 func decodeInput(index uint64, v []byte) (*Input, error) {
@@ -180,6 +226,11 @@ func decodeInput(index uint64, v []byte) (*Input, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseInput(index, p)
+}
+
+// parseInput reads an input record's contents (unsealed).
+func parseInput(index uint64, p []byte) (*Input, error) {
 	d := decoder{b: p}
 	in := &Input{Index: index, Time: int64(d.u64()), FirstSeq: d.u64(), Count: d.u32()}
 	if d.bad {
@@ -189,11 +240,16 @@ func decodeInput(index uint64, v []byte) (*Input, error) {
 	return in, nil
 }
 
-// chunkValue is a run of events.
-func chunkValue(count uint32, events []byte) []byte {
-	b := make([]byte, 0, 4+len(events))
+// appendChunkValue appends, length-prefixed, a run of events: their
+// count and the events, sealed.
+func appendChunkValue(b []byte, count uint32, events []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(4+4+len(events)))
+	start := len(b)
+	b = append(b, 0, 0, 0, 0) // the checksum, filled in below
 	b = binary.LittleEndian.AppendUint32(b, count)
-	return sealed(append(b, events...))
+	b = append(b, events...)
+	binary.LittleEndian.PutUint32(b[start:], checksum(b[start+4:]))
+	return b
 }
 
 func decodeChunk(first uint64, v []byte) (Chunk, error) {
@@ -201,6 +257,11 @@ func decodeChunk(first uint64, v []byte) (Chunk, error) {
 	if err != nil {
 		return Chunk{}, err
 	}
+	return parseChunk(first, p)
+}
+
+// parseChunk reads a run of events' contents (unsealed).
+func parseChunk(first uint64, p []byte) (Chunk, error) {
 	if len(p) < 4 {
 		return Chunk{}, errors.New("short event chunk")
 	}

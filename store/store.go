@@ -23,8 +23,8 @@ import (
 type Store interface {
 	// Commit journals c and returns once it is durable as the sync mode
 	// promises. Commits of one session must be made in order by one caller
-	// at a time (the server holds the session's lock). The store keeps c
-	// and its slices until they are checkpointed: never change them.
+	// at a time (the server holds the session's lock). The store copies
+	// what it keeps: c and its slices are the caller's again on return.
 	Commit(c *Commit) error
 	// Sessions lists every stored session, ordered by ID.
 	Sessions() ([]Session, error)

@@ -310,6 +310,26 @@ func crash(s *Bolt) {
 	_ = s.Close()
 }
 
+// flipLastOctet changes the last octet of the value at where(tx) in dir's
+// database, through bbolt so that the pages stay valid.
+func flipLastOctet(t *testing.T, dir string, where func(tx *bolt.Tx) (*bolt.Bucket, []byte)) {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, k := where(tx)
+		v := append([]byte(nil), b.Get(k)...)
+		v[len(v)-1] ^= 1
+		return b.Put(k, v)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Check2 closes s and checks dir.
 func Check2(t *testing.T, s *Bolt, dir string) (*CheckReport, error) {
 	t.Helper()
@@ -328,17 +348,9 @@ func TestCorruptDatabaseRecordIsNamed(t *testing.T) {
 	}
 	s.Close()
 	// Flip a byte inside input 3's value, through bbolt so the page stays valid.
-	db, err := bolt.Open(filepath.Join(dir, DBFile), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = db.Update(func(tx *bolt.Tx) error {
-		ib := tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketInputs)
-		v := append([]byte(nil), ib.Get(be64(3))...)
-		v[len(v)-1] ^= 1
-		return ib.Put(be64(3), v)
+	flipLastOctet(t, dir, func(tx *bolt.Tx) (*bolt.Bucket, []byte) {
+		return tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketInputs), be64(3)
 	})
-	db.Close()
 	rep, err := Check(dir)
 	if err != nil || rep.OK() {
 		t.Fatalf("check: %+v, %v; want input 3 reported", rep, err)
@@ -427,4 +439,63 @@ func TestSnapshotKeepsTheLatest(t *testing.T) {
 	if ss[0].Inputs != 3 {
 		t.Fatalf("%d inputs, want 3 (a snapshot is not an input)", ss[0].Inputs)
 	}
+}
+
+// A journal file outlives the checkpoints of its first commits (it is
+// replaced only once large): a crash leaves checkpointed and unchecked
+// commits in one file, and the next open moves only the unchecked ones,
+// as emud check counts them.
+func TestCrashAfterACheckpointKeepsTheJournalsLaterCommits(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{SyncInterval: time.Hour, SyncRecords: 1 << 20})
+	l := &sessionLog{id: "a"}
+	for range 4 {
+		l.commit(t, s, 3)
+	}
+	if err := s.flush(); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		l.commit(t, s, 2)
+	}
+	crash(s)
+	if files, _ := journalFiles(dir); len(files) != 1 {
+		t.Fatalf("journal files %v, want the one holding all seven commits", files)
+	}
+	pre, err := Check(dir)
+	if err != nil || !pre.OK() || pre.JournalRecords != 3 || pre.Inputs != 4 {
+		t.Fatalf("check after the crash: %+v, %v; want 4 inputs stored, 3 commits in the journal", pre, err)
+	}
+	s, rep, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Replayed != 3 || rep.Torn != nil {
+		t.Fatalf("report %+v, want the 3 later commits moved, no damage", rep)
+	}
+	wantRange(t, readAll(t, s, "a", 0, 100), 1, l.next)
+	if post, err := Check2(t, s, dir); err != nil || !post.OK() || post.Inputs != 7 || post.JournalRecords != 0 {
+		t.Fatalf("check after reopening: %+v, %v", post, err)
+	}
+}
+
+// Once a journal file is large, the next hand-off starts another and the
+// full one is removed when its commits are in the database.
+func TestLargeJournalIsReplacedAndRemoved(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir, Options{SyncInterval: time.Hour, SyncRecords: 1 << 20})
+	defer s.Close()
+	l := &sessionLog{id: "a"}
+	first, _ := journalFiles(dir)
+	for n := 0; n <= rotateSize; n += (1 << 17) * evSize {
+		l.commit(t, s, 1<<17)
+	}
+	if err := s.flush(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := journalFiles(dir)
+	if len(first) != 1 || len(files) != 1 || files[0] == first[0] {
+		t.Fatalf("journal files %v, then %v; want the first replaced by another", first, files)
+	}
+	wantRange(t, readAll(t, s, "a", 0, 1<<22), 1, l.next)
 }
