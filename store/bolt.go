@@ -930,16 +930,37 @@ func checkFormat(tx *bolt.Tx, meta *bolt.Bucket, format string) error {
 	if format == "" {
 		return nil
 	}
-	have := meta.Get(keyFormat)
-	if have == nil {
-		if root := tx.Bucket(bucketSessions); root != nil && root.Stats().BucketN > 1 {
-			have = []byte("(none: written by a development build)")
-		} else {
-			return meta.Put(keyFormat, []byte(format))
-		}
+	have, stamped := storedFormat(tx, meta)
+	if !stamped {
+		return meta.Put(keyFormat, []byte(format))
 	}
-	if string(have) != format {
-		return fmt.Errorf("stored in format %q, this emud reads %q: use the emud that wrote it, or another --data-dir", have, format)
+	if have != format {
+		return &FormatError{Have: have, Want: format}
 	}
 	return nil
+}
+
+// FormatError is a database stamped with another format than the one
+// this emud reads: its records would be misread, so it is refused.
+type FormatError struct {
+	Have, Want string
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("stored in format %q, this emud reads %q: use the emud that wrote it, or another --data-dir", e.Have, e.Want)
+}
+
+// storedFormat is the database's format stamp; stamped is false for a
+// database that holds nothing yet, which any format may claim. A
+// database with sessions and no stamp was written before stamps.
+func storedFormat(tx *bolt.Tx, meta *bolt.Bucket) (format string, stamped bool) {
+	if meta != nil {
+		if have := meta.Get(keyFormat); have != nil {
+			return string(have), true
+		}
+	}
+	if root := tx.Bucket(bucketSessions); root != nil && root.Stats().BucketN > 1 {
+		return "(none: written by a development build)", true
+	}
+	return "", false
 }

@@ -28,9 +28,11 @@ func (r *CheckReport) OK() bool { return len(r.Problems) == 0 }
 // Check verifies a data directory offline, changing nothing: the
 // database's page structure (bbolt's own check), every record's checksum,
 // each session's inputs and events forming unbroken sequences, and the
-// journal's frames. It fails only when the directory cannot be read at
-// all; damage is reported in the report.
-func Check(dir string) (*CheckReport, error) {
+// journal's frames. It fails when the directory cannot be read at all,
+// or when it is stamped with another format than format (the one this
+// emud reads; "" checks any): its records would be read wrongly, and
+// emud refuses to start on it. Damage is reported in the report.
+func Check(dir, format string) (*CheckReport, error) {
 	dbPath := filepath.Join(dir, DBFile)
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, fmt.Errorf("%s: %w", dbPath, err)
@@ -53,6 +55,9 @@ func Check(dir string) (*CheckReport, error) {
 				err = fmt.Errorf("page structure: %v", p)
 			}
 		}()
+		if have, stamped := storedFormat(tx, tx.Bucket(bucketMeta)); stamped && format != "" && have != format {
+			return &FormatError{Have: have, Want: format}
+		}
 		for e := range tx.Check() {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", dbPath, e))
 		}
@@ -71,6 +76,9 @@ func Check(dir string) (*CheckReport, error) {
 			return nil
 		})
 	})
+	if fe := (*FormatError)(nil); errors.As(err, &fe) {
+		return nil, fmt.Errorf("%s: %w", dbPath, err)
+	}
 	if err != nil {
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", dbPath, err))
 	}

@@ -273,7 +273,7 @@ func TestTornJournalTailRecoversToLastValidRecord(t *testing.T) {
 			if err := os.WriteFile(path, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			pre, err := Check(dir)
+			pre, err := Check(dir, "")
 			if err != nil || pre.OK() || pre.JournalRecords < 9 {
 				t.Fatalf("check before recovery: %+v, %v; want the torn tail reported", pre, err)
 			}
@@ -336,7 +336,7 @@ func Check2(t *testing.T, s *Bolt, dir string) (*CheckReport, error) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return Check(dir)
+	return Check(dir, "")
 }
 
 func TestCorruptDatabaseRecordIsNamed(t *testing.T) {
@@ -351,7 +351,7 @@ func TestCorruptDatabaseRecordIsNamed(t *testing.T) {
 	flipLastOctet(t, dir, func(tx *bolt.Tx) (*bolt.Bucket, []byte) {
 		return tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketInputs), be64(3)
 	})
-	rep, err := Check(dir)
+	rep, err := Check(dir, "")
 	if err != nil || rep.OK() {
 		t.Fatalf("check: %+v, %v; want input 3 reported", rep, err)
 	}
@@ -408,6 +408,14 @@ func TestOpenRefusesAnotherFormat(t *testing.T) {
 	if _, _, err := Open(dir, Options{Format: "v2"}); err == nil || !strings.Contains(err.Error(), `stored in format "v1", this emud reads "v2"`) {
 		t.Fatalf("open as v2: %v, want a refusal naming both formats", err)
 	}
+	// emud check refuses it too, rather than report its records as
+	// damage or as healthy.
+	if rep, err := Check(dir, "v2"); err == nil || !strings.Contains(err.Error(), `stored in format "v1", this emud reads "v2"`) {
+		t.Fatalf("check as v2: %v, %+v; want a refusal naming both formats", err, rep)
+	}
+	if rep, err := Check(dir, "v1"); err != nil || !rep.OK() || rep.Sessions != 1 || rep.Events != 3 {
+		t.Fatalf("check as v1: %v, %+v; want one healthy session of 3 events", err, rep)
+	}
 	s = open(t, dir, Options{Format: "v1"})
 	defer s.Close()
 	wantRange(t, readAll(t, s, "a", 0, 10), 1, 3)
@@ -462,7 +470,7 @@ func TestCrashAfterACheckpointKeepsTheJournalsLaterCommits(t *testing.T) {
 	if files, _ := journalFiles(dir); len(files) != 1 {
 		t.Fatalf("journal files %v, want the one holding all seven commits", files)
 	}
-	pre, err := Check(dir)
+	pre, err := Check(dir, "")
 	if err != nil || !pre.OK() || pre.JournalRecords != 3 || pre.Inputs != 4 {
 		t.Fatalf("check after the crash: %+v, %v; want 4 inputs stored, 3 commits in the journal", pre, err)
 	}

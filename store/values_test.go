@@ -125,7 +125,7 @@ func TestCorruptLargeValueIsNamed(t *testing.T) {
 		eb := tx.Bucket(bucketSessions).Bucket([]byte("a")).Bucket(bucketEvents)
 		return eb.Bucket(be64(largeEvents)), nestedKey
 	})
-	rep, err := Check(dir)
+	rep, err := Check(dir, "")
 	if err != nil || rep.OK() {
 		t.Fatalf("check: %+v, %v; want the events reported", rep, err)
 	}

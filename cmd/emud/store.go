@@ -138,7 +138,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		}
 		*dir = d
 	}
-	rep, err := store.Check(*dir)
+	rep, err := store.Check(*dir, server.StoreFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "emud check:", err)
 		return 2
