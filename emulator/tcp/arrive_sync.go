@@ -83,8 +83,13 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 		return
 	}
 
-	// Sixth to eighth: URG, text, FIN; then the ACK they call for.
-	rule, immediate := e.processText(now, seg, seq, text, fin, s)
+	// Sixth to eighth: URG, text, FIN; then the ACK they call for. A bare
+	// ACK — most arrivals — has none of them: processText would return
+	// at once, and the call is saved.
+	rule, immediate := RuleTextAccepted, false
+	if len(text) > 0 || fin || seg.Flags&URG != 0 {
+		rule, immediate = e.processText(now, seg, seq, text, fin, s)
+	}
 	if e.state == Closed {
 		return
 	}
