@@ -419,7 +419,11 @@ func (s *Session) run(src int) {
 		} else {
 			s.arrive(seg)
 		}
-		s.flights[it.arg].Payload = nil // its only pointer: the slot is overwritten when reused
+		if f := &s.flights[it.arg]; f.Payload != nil {
+			// Its only pointer: the slot is overwritten when reused. Most
+			// segments carry none, and skip the write (and its barrier).
+			f.Payload = nil
+		}
 		s.freeFlights = append(s.freeFlights, it.arg)
 	case itemTimer:
 		s.cause = CauseTimer
