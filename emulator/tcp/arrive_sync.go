@@ -96,7 +96,11 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 	if zeroWindow {
 		rule, immediate = RuleZeroWindowData, true
 	}
-	e.finishArrival(now, rule, immediate, s)
+	// Most bare ACKs leave nothing to send and no ACK owed: finishArrival's
+	// own tests, made here, save its call.
+	if e.flags&flagAckOwed != 0 || !e.quiet() {
+		e.finishArrival(now, rule, immediate, s)
+	}
 }
 
 // acceptable is the segment acceptability test of §3.10.7.4, Table 6.
