@@ -71,9 +71,16 @@ func (t *epTable) get(id EndpointID) *endpoint {
 	return t.getSlow(id)
 }
 
-// getSlow is get past the page used last.
+// getSlow is get past the page used last. The page used before it is
+// read where it is: promoting it (as page does) would send the next get
+// about the newer page — a connection's, after one about its listener —
+// here too.
 func (t *epTable) getSlow(id EndpointID) *endpoint {
-	if p := t.page(uint32(id) >> epPageBits); p != nil {
+	key := uint32(id) >> epPageBits
+	if t.prev != nil && t.prevKey == key {
+		return t.prev.eps[id&(epPageSize-1)]
+	}
+	if p := t.page(key); p != nil {
 		return p.eps[id&(epPageSize-1)]
 	}
 	return nil
