@@ -70,7 +70,7 @@ func (e *Endpoint) sendSYN(now time.Duration, withACK bool, rule Rule, s Sink) {
 	}
 	seg := e.outgoing(e.iss, flags)
 	seg.Options = e.synOptions()
-	e.startTiming(now, *seg)
+	e.startTiming(now, seg)
 	e.send(seg, rule, s)
 	e.restartRetransmitTimer(now, false, s)
 }
@@ -89,7 +89,9 @@ func (e *Endpoint) sendACK(rule Rule, s Sink) {
 // allocation. Small enough to be inlined where segments are sent.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
 	s.Sent(e, seg, rule)
-	seg.Payload = nil // the sink copied what it keeps; hold no buffer
+	if seg.Payload != nil { // most segments carry none: no store, no barrier
+		seg.Payload = nil // the sink copied what it keeps; hold no buffer
+	}
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
@@ -187,7 +189,7 @@ func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
 	}
 	e.sndNxt = seg.End()
 	e.ackSent(s)
-	e.startTiming(now, *seg) // before send, which clears the payload
+	e.startTiming(now, seg) // before send, which clears the payload
 	e.send(seg, rule, s)
 }
 
