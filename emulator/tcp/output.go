@@ -131,11 +131,10 @@ func (e *Endpoint) finPending() bool {
 // then the FIN once all data is out (RFC 9293 §3.10.2 "segmentize", §3.10.4
 // "queue this until all preceding SENDs have been segmentized, then form a
 // FIN segment and send it"). The emulator does not delay small segments
-// (no Nagle): it behaves as TCP_NODELAY.
+// (no Nagle): it behaves as TCP_NODELAY. When quiet, it does nothing;
+// it does not ask (SEND and CLOSE have just queued something, and an
+// arrival asks before it calls).
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
-	if e.quiet() {
-		return
-	}
 	if !e.canSendData() {
 		return
 	}
