@@ -15,7 +15,8 @@ type epTable struct {
 	// last is the page used last, and lastKey its key: new IDs all go to
 	// the newest page. prev is the one used before it: a connection's
 	// listener usually lives on an older page, and a call about one keeps
-	// the other's page at hand.
+	// the other's page at hand. Without a last page, lastKey is noKey,
+	// which no ID's key equals: get tests the key alone.
 	last, prev       *epPage
 	lastKey, prevKey uint32
 	// old is the page remove used last: recycling takes endpoints in the
@@ -26,6 +27,7 @@ type epTable struct {
 }
 
 const (
+	noKey      = ^uint32(0) // IDs are uint32: a key is at most 2^26-1
 	epPageBits = 6
 	epPageSize = 1 << epPageBits
 	epFreeMax  = 16
@@ -36,7 +38,7 @@ type epPage struct {
 	n   int // non-nil entries
 }
 
-func newEPTable() epTable { return epTable{pages: make(map[uint32]*epPage)} }
+func newEPTable() epTable { return epTable{pages: make(map[uint32]*epPage), lastKey: noKey} }
 
 func (t *epTable) page(key uint32) *epPage {
 	if t.last != nil && t.lastKey == key {
@@ -59,9 +61,26 @@ func (t *epTable) pageSlow(key uint32) *epPage {
 	return p
 }
 
-// get returns the record of id, or nil.
+// get returns the record of id, or nil. Its first case, the page used
+// last (where a new connection's endpoints are), is small enough to be
+// inlined at every call; the rest is getSlow's.
 func (t *epTable) get(id EndpointID) *endpoint {
-	if p := t.page(uint32(id) >> epPageBits); p != nil {
+	if t.lastKey == uint32(id)>>epPageBits {
+		return t.last.eps[id&(epPageSize-1)]
+	}
+	return t.getSlow(id)
+}
+
+// getSlow is get past the page used last. The page used before it is
+// read where it is: promoting it (as page does) would send the next get
+// about the newer page — a connection's, after one about its listener —
+// here too.
+func (t *epTable) getSlow(id EndpointID) *endpoint {
+	key := uint32(id) >> epPageBits
+	if t.prev != nil && t.prevKey == key {
+		return t.prev.eps[id&(epPageSize-1)]
+	}
+	if p := t.page(key); p != nil {
 		return p.eps[id&(epPageSize-1)]
 	}
 	return nil
@@ -122,7 +141,7 @@ func (t *epTable) remove(id EndpointID) *endpoint {
 	if p.n == 0 {
 		delete(t.pages, key)
 		if t.last == p {
-			t.last = nil
+			t.last, t.lastKey = nil, noKey
 		}
 		if t.prev == p {
 			t.prev = nil

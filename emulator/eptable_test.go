@@ -91,3 +91,30 @@ func TestEPTableRemoveAfterPageReuse(t *testing.T) {
 		t.Fatalf("get(%d) = %p, want %p: a stale remove took it", 3*epPageSize+3, got, &recs[3*epPageSize+3])
 	}
 }
+
+// TestEPTableGetWithoutLastPage asks get about IDs of a page that is not
+// there: on a new table (page 0's key is the zero value), and after the
+// page used last was emptied. get's inlined case tests the key alone, so
+// the key must not match once no page is cached.
+func TestEPTableGetWithoutLastPage(t *testing.T) {
+	tab := newEPTable()
+	for id := range EndpointID(epPageSize) {
+		if got := tab.get(id); got != nil {
+			t.Fatalf("new table: get(%d) = %p, want nil", id, got)
+		}
+	}
+	recs := make([]endpoint, 2)
+	tab.put(1, &recs[0])
+	tab.put(2, &recs[1])
+	tab.remove(1)
+	tab.remove(2) // the page used last is emptied
+	for _, id := range []EndpointID{0, 1, 2, epPageSize - 1} {
+		if got := tab.get(id); got != nil {
+			t.Fatalf("emptied page: get(%d) = %p, want nil", id, got)
+		}
+	}
+	tab.put(3, &recs[0]) // the key's page comes back
+	if got := tab.get(3); got != &recs[0] {
+		t.Fatalf("get(3) = %p, want %p", got, &recs[0])
+	}
+}

@@ -83,15 +83,24 @@ func (e *Endpoint) arriveSynchronized(now time.Duration, seg *Segment, s Sink) {
 		return
 	}
 
-	// Sixth to eighth: URG, text, FIN; then the ACK they call for.
-	rule, immediate := e.processText(now, seg, seq, text, fin, s)
+	// Sixth to eighth: URG, text, FIN; then the ACK they call for. A bare
+	// ACK — most arrivals — has none of them: processText would return
+	// at once, and the call is saved.
+	rule, immediate := RuleTextAccepted, false
+	if len(text) > 0 || fin || seg.Flags&URG != 0 {
+		rule, immediate = e.processText(now, seg, seq, text, fin, s)
+	}
 	if e.state == Closed {
 		return
 	}
 	if zeroWindow {
 		rule, immediate = RuleZeroWindowData, true
 	}
-	e.finishArrival(now, rule, immediate, s)
+	// Most bare ACKs leave nothing to send and no ACK owed: finishArrival's
+	// own tests, made here, save its call.
+	if e.flags&flagAckOwed != 0 || !e.quiet() {
+		e.finishArrival(now, rule, immediate, s)
+	}
 }
 
 // acceptable is the segment acceptability test of §3.10.7.4, Table 6.

@@ -70,7 +70,7 @@ func (e *Endpoint) sendSYN(now time.Duration, withACK bool, rule Rule, s Sink) {
 	}
 	seg := e.outgoing(e.iss, flags)
 	seg.Options = e.synOptions()
-	e.startTiming(now, *seg)
+	e.startTiming(now, seg)
 	e.send(seg, rule, s)
 	e.restartRetransmitTimer(now, false, s)
 }
@@ -89,7 +89,9 @@ func (e *Endpoint) sendACK(rule Rule, s Sink) {
 // allocation. Small enough to be inlined where segments are sent.
 func (e *Endpoint) send(seg *Segment, rule Rule, s Sink) {
 	s.Sent(e, seg, rule)
-	seg.Payload = nil // the sink copied what it keeps; hold no buffer
+	if seg.Payload != nil { // most segments carry none: no store, no barrier
+		seg.Payload = nil // the sink copied what it keeps; hold no buffer
+	}
 }
 
 // ackSent clears a pending delayed ACK: any segment carrying ACK satisfies it.
@@ -129,11 +131,10 @@ func (e *Endpoint) finPending() bool {
 // then the FIN once all data is out (RFC 9293 §3.10.2 "segmentize", §3.10.4
 // "queue this until all preceding SENDs have been segmentized, then form a
 // FIN segment and send it"). The emulator does not delay small segments
-// (no Nagle): it behaves as TCP_NODELAY.
+// (no Nagle): it behaves as TCP_NODELAY. When quiet, it does nothing;
+// it does not ask (SEND and CLOSE have just queued something, and an
+// arrival asks before it calls).
 func (e *Endpoint) transmit(now time.Duration, s Sink) {
-	if e.quiet() {
-		return
-	}
 	if !e.canSendData() {
 		return
 	}
@@ -187,7 +188,7 @@ func (e *Endpoint) sendNew(now time.Duration, seg *Segment, rule Rule, s Sink) {
 	}
 	e.sndNxt = seg.End()
 	e.ackSent(s)
-	e.startTiming(now, *seg) // before send, which clears the payload
+	e.startTiming(now, seg) // before send, which clears the payload
 	e.send(seg, rule, s)
 }
 

@@ -196,12 +196,12 @@ func (e *Endpoint) sampleRTT(r time.Duration) {
 	e.rto = min(max(e.srtt+max(time.Nanosecond, 4*e.rttvar), e.cfg.RTOMin), e.cfg.RTOMax)
 }
 
-// startTiming begins an RTT measurement of the segment ending at end,
-// unless one is running.
-func (e *Endpoint) startTiming(now time.Duration, end Segment) {
+// startTiming begins an RTT measurement of seg (which ends at
+// seg.End()), unless one is running.
+func (e *Endpoint) startTiming(now time.Duration, seg *Segment) {
 	if e.flags&flagRTTTiming == 0 {
 		e.flags |= flagRTTTiming
-		e.rttSeq = end.End()
+		e.rttSeq = seg.End()
 		e.rttStart = now
 	}
 }
