@@ -146,8 +146,11 @@ func lifecycle(b *testing.B, s *Session, lid EndpointID, cli, srv netip.AddrPort
 		}
 	}
 	run() // data each way, each ACKed
+	// One buffer for both reads, as a harness reading many connections
+	// would use ReceiveInto.
+	var rbuf [16]byte
 	for _, id := range [2]EndpointID{c, a} {
-		if data, _, _, err := s.Receive(id, 16); err != nil || len(data) != 1 {
+		if data, _, _, err := s.ReceiveInto(id, rbuf[:]); err != nil || len(data) != 1 {
 			b.Fatalf("receive on %d: %q, %v", id, data, err)
 		}
 	}
@@ -300,8 +303,9 @@ func (p *pipeline) step() {
 	}
 	if j := i - pipeReceive; j >= 0 {
 		c := p.conns[j%pipeRing]
+		var rbuf [16]byte
 		for _, id := range [2]EndpointID{c.cli, c.srv} {
-			if data, _, _, err := s.Receive(id, 16); err != nil || len(data) != 1 {
+			if data, _, _, err := s.ReceiveInto(id, rbuf[:]); err != nil || len(data) != 1 {
 				b.Fatalf("receive on %d: %q, %v", id, data, err)
 			}
 		}

@@ -114,13 +114,29 @@ func (s *Session) Send(id EndpointID, data []byte) ([]Event, error) {
 // Receive reads up to max octets of in-order data (RFC 9293 §3.10.3). eof
 // reports that the peer's FIN was received and every octet before it read.
 func (s *Session) Receive(id EndpointID, max int) (data []byte, eof bool, events []Event, err error) {
+	return s.receive(id, max, nil)
+}
+
+// ReceiveInto is Receive into the caller's buffer: it reads up to len(buf)
+// octets and returns buf[:n]. A caller that reads often (a harness
+// draining many connections) reuses one buffer instead of allocating a
+// result per call. The events are Receive's with max = len(buf).
+func (s *Session) ReceiveInto(id EndpointID, buf []byte) (data []byte, eof bool, events []Event, err error) {
+	return s.receive(id, len(buf), buf)
+}
+
+// receive reads up to max octets into buf, or into a buffer of its own
+// sized to what is queued when buf is nil.
+func (s *Session) receive(id EndpointID, max int, buf []byte) (data []byte, eof bool, events []Event, err error) {
 	ep, err := s.userEndpoint(id)
 	if err != nil {
 		return nil, false, nil, err
 	}
 	start := s.begin()
 	s.callEvent(ep, CallReceive, max)
-	buf := make([]byte, min(max, ep.RcvQueued()))
+	if buf == nil {
+		buf = make([]byte, min(max, ep.RcvQueued()))
+	}
 	n, eof, rerr := ep.Receive(s.now, buf, s.sink())
 	s.log[start-s.logBase].Value = int64(n)
 	if rerr != nil {
